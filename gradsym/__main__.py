@@ -1,0 +1,3 @@
+from gradsym.cli import main
+
+main()

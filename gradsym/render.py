@@ -1,0 +1,234 @@
+"""Rendering solutions through Jinja templates, and as JSON."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import sympy
+
+from gradsym.derivation import MODES, Step
+from gradsym.equivalence import Verdict
+from gradsym.errors import GradsymError
+from gradsym.numeric import as_float
+from gradsym.printing import (
+    name_latex, partial_latex, partial_text, point_text, to_latex, to_text,
+)
+from gradsym.solution import Solution
+
+FORMATS = {"text": "txt", "markdown": "md", "latex": "tex"}
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def bundled_templates() -> Path:
+    packaged = resources.files("gradsym") / "templates"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def latex_text(text: str) -> str:
+    """Escape plain text for LaTeX; characters pdflatex lacks become '?'."""
+    escaped = "".join(_LATEX_SPECIALS.get(c, c) for c in text)
+    return "".join(c if ord(c) < 0x250 else "?" for c in escaped)
+
+
+def markdown_to_latex(markdown: str) -> str:
+    """A problem statement (Markdown with $...$ maths) as LaTeX."""
+    pieces = re.split(r"(\$\$.+?\$\$|\$.+?\$)", markdown, flags=re.S)
+    out = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            display = piece.startswith("$$")
+            out.append(rf"\[{piece[2:-2]}\]" if display else piece)
+            continue
+        piece = latex_text(piece)
+        piece = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", piece)
+        piece = re.sub(r"(?<![\\*])\*(?!\s)(.+?)\*", r"\\emph{\1}", piece)
+        out.append(piece)
+    return "".join(out)
+
+
+def verdict_text(verdict: Verdict) -> str:
+    if verdict.status == "equivalent":
+        if verdict.decided_by == "symbolic":
+            return "equivalent (proved symbolically)"
+        return f"equivalent (agrees at {verdict.points} random points)"
+    if verdict.status == "not-equivalent":
+        example = verdict.counterexample
+        assert example is not None
+        return (f"not equivalent: at {point_text(example.point)} the claim gives "
+                f"{example.left:.10g} but the derivative is {example.right:.10g}")
+    return f"undecided: {verdict.note}"
+
+
+def factor_latex(expr: sympy.Expr) -> str:
+    """``expr`` as a factor after a derivative: nothing for 1, brackets for sums."""
+    if expr == 1:
+        return ""
+    text = to_latex(expr)
+    if isinstance(expr, sympy.Add) or expr.could_extract_minus_sign():
+        return rf"\left({text}\right)"
+    return text
+
+
+def _number(value: Any) -> str:
+    return f"{as_float(value):.10g}"
+
+
+def environment(extra: str | Path | None = None) -> jinja2.Environment:
+    """Templates from ``extra`` first, then gradsym's own."""
+    folders = [str(bundled_templates())]
+    if extra is not None:
+        if not Path(extra).is_dir():
+            raise GradsymError(f"--templates {extra}: no such folder.")
+        folders.insert(0, str(extra))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        tex=to_latex, text=to_text, factor_tex=factor_latex, name_tex=name_latex, latex_text=latex_text,
+        statement_tex=markdown_to_latex, verdict=verdict_text, number=_number,
+        point=point_text,
+    )
+    env.globals.update(dtex=partial_latex, dtext=partial_text, shown=_shown_steps)
+    return env
+
+
+def _shown_steps(solution: Solution, mode: str) -> list[Step]:
+    """The steps a worked solution shows: the main sweeps of the mode."""
+    problem = solution.problem
+    derivation = solution.derivations[mode]
+    if mode == "reverse":
+        seeds = {problem.output}
+    else:  # forward sweeps from the inputs and parameters, if any are wanted
+        leaves = set(problem.wrt) & set(problem.graph.leaves)
+        seeds = leaves or set(problem.wrt)
+    return [step for sweep in derivation.sweeps if sweep.seed in seeds
+            for step in sweep.steps]
+
+
+def render(template: str, extra: str | Path | None = None, **context: Any) -> str:
+    try:
+        return environment(extra).get_template(template).render(**context)
+    except jinja2.TemplateNotFound as error:
+        raise GradsymError(f"No template named {error.name!r}.") from None
+    except jinja2.TemplateSyntaxError as error:
+        raise GradsymError(
+            f"Template {error.filename or error.name}, line {error.lineno}: "
+            f"{error.message}."
+        ) from None
+    except jinja2.UndefinedError as error:
+        raise GradsymError(f"Template error: {error.message}.") from None
+
+
+def render_solution(solution: Solution, fmt: str, modes: tuple[str, ...] = MODES,
+                    templates: str | Path | None = None) -> str:
+    """One worked solution in ``fmt`` (text, markdown or latex)."""
+    return render(f"solution.{FORMATS[fmt]}.j2", templates,
+                  solution=solution, problem=solution.problem, modes=modes)
+
+
+def render_sheet(solutions: list[Solution], fmt: str,
+                 templates: str | Path | None = None, title: str = "") -> str:
+    """A whole solution sheet: a Markdown page or a complete LaTeX document."""
+    return render(f"sheet.{FORMATS[fmt]}.j2", templates,
+                  solutions=solutions, modes=MODES, title=title)
+
+
+# -- JSON -------------------------------------------------------------------
+
+def _expr(expr: sympy.Expr | None) -> str | None:
+    return None if expr is None else to_text(expr)
+
+
+def _verdict(verdict: Verdict) -> dict[str, Any]:
+    example = verdict.counterexample
+    return {
+        "verdict": verdict.status,
+        "decided_by": verdict.decided_by,
+        "points": verdict.points,
+        "counterexample": None if example is None else {
+            "point": example.point, "claimed": example.left, "derived": example.right,
+        },
+        **({"note": verdict.note} if verdict.note else {}),
+    }
+
+
+def claims_json(solution: Solution) -> list[dict[str, Any]]:
+    return [
+        {"problem": solution.problem.id, "of": check.claim.of, "wrt": check.claim.wrt,
+         "value": check.claim.text, "derived": _expr(check.derived),
+         **_verdict(check.verdict)}
+        for check in solution.claims
+    ]
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    return {
+        "of": step.of, "wrt": step.wrt, "value": to_text(step.value),
+        "terms": [
+            {"known": list(term.known), "local": list(term.local),
+             "local_value": to_text(term.local_value), "rule": term.rule}
+            for term in step.terms
+        ],
+    }
+
+
+def solution_json(solution: Solution) -> dict[str, Any]:
+    problem = solution.problem
+    steps: dict[str, Any] = {}
+    for mode, derivation in solution.derivations.items():
+        if derivation.skipped:
+            steps[mode] = {"skipped": derivation.skipped}
+        elif mode == "direct":
+            steps[mode] = [
+                {"of": of, "wrt": wrt, "expression": to_text(expr),
+                 "value": to_text(derivation.direct_results[(of, wrt)])}
+                for (of, wrt), expr in derivation.expressions.items()
+            ]
+        else:
+            steps[mode] = [
+                {"seed": sweep.seed, "steps": [_step_json(s) for s in sweep.steps]}
+                for sweep in derivation.sweeps
+            ]
+    result: dict[str, Any] = {
+        "id": problem.id,
+        "title": problem.title,
+        "output": problem.output,
+        "derivatives": [
+            {"of": d.of, "wrt": d.wrt, "value": to_text(d.value),
+             "expanded": _expr(d.expanded),
+             "modes": {m: _expr(v) for m, v in d.modes.items()},
+             "agree": d.agreement.holds, "decided_by": d.agreement.decided_by}
+            for d in solution.derivatives
+        ],
+        "steps": steps,
+        "claims": claims_json(solution),
+    }
+    if solution.directional is not None:
+        result["directional_check"] = _verdict(solution.directional)
+    if solution.evaluation is not None:
+        evaluation = solution.evaluation
+        result["at"] = {
+            "point": {k: as_float(v) for k, v in evaluation.point.items()},
+            "nodes": {k: as_float(v) for k, v in evaluation.nodes.items()},
+            "derivatives": [
+                {"of": of, "wrt": wrt, "value": as_float(v)}
+                for (of, wrt), v in evaluation.derivatives.items()
+            ],
+        }
+    return result

@@ -1,0 +1,272 @@
+"""Solving a problem: the three derivations, their agreement, the claims."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import mpmath
+import sympy
+
+from gradsym import direct, forward, reverse
+from gradsym.derivation import MODES, Derivation, Pair
+from gradsym.equivalence import Tally, Verdict, symbolically_zero
+from gradsym.expressions import symbol
+from gradsym.graph import Graph
+from gradsym.numeric import (
+    Memo, OffDomain, Value, close, evaluate, forward_values, random_points,
+)
+from gradsym.problems import Claim, Problem
+
+POINTS = 30  # random points per problem
+FORWARD_BUDGET = 20_000  # sweeps x nodes beyond which forward runs as one J.v pass
+EXPANDED_MAX_OPS = 200  # results with graph names substituted, while this small
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """One derivative, as each mode found it, and whether the modes agree."""
+
+    of: str
+    wrt: str
+    agreement: Verdict
+    derivations: dict[str, Derivation] = field(repr=False)
+    graph: Graph = field(repr=False)
+
+    @property
+    def pair(self) -> Pair:
+        return (self.of, self.wrt)
+
+    @property
+    def value(self) -> sympy.Expr:
+        """Reverse mode's result, in graph names."""
+        value = self.derivations["reverse"].value(self.pair)
+        assert value is not None
+        return value
+
+    @property
+    def modes(self) -> dict[str, sympy.Expr | None]:
+        return {mode: d.value(self.pair) for mode, d in self.derivations.items()}
+
+    @property
+    def expanded(self) -> sympy.Expr | None:
+        """The result with every graph name substituted, while that is small."""
+        value = self.value
+        if {s.name for s in value.free_symbols}.isdisjoint(self.graph.nodes):
+            return value
+        if not self.graph.is_small:
+            return None
+        expanded = self.graph.substitute(value)
+        return expanded if sympy.count_ops(expanded) <= EXPANDED_MAX_OPS else None
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    claim: Claim
+    verdict: Verdict
+    reverse: Derivation = field(repr=False)
+
+    @property
+    def derived(self) -> sympy.Expr:
+        """What reverse mode derived for the claimed derivative."""
+        value = self.reverse.value((self.claim.of, self.claim.wrt))
+        assert value is not None
+        return value
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every node and derivative at one point that the user chose."""
+
+    point: dict[str, Value]
+    nodes: dict[str, Value]
+    derivatives: dict[Pair, Value]
+
+
+@dataclass
+class Solution:
+    problem: Problem
+    derivations: dict[str, Derivation]
+    derivatives: list[Derivative] = field(default_factory=list)
+    claims: list[ClaimCheck] = field(default_factory=list)
+    directional: Verdict | None = None  # forward J.v against reverse
+    evaluation: Evaluation | None = None
+
+    @property
+    def agree(self) -> bool:
+        checks = [d.agreement for d in self.derivatives]
+        if self.directional is not None:
+            checks.append(self.directional)
+        return all(check.holds for check in checks)
+
+    @property
+    def claims_hold(self) -> bool:
+        return all(check.verdict.holds for check in self.claims)
+
+
+def wanted_pairs(problem: Problem, claims: tuple[Claim, ...]) -> list[Pair]:
+    pairs = [(problem.output, wrt) for wrt in problem.wrt]
+    pairs += [(claim.of, claim.wrt) for claim in claims]
+    return list(dict.fromkeys(pairs))
+
+
+def solve(problem: Problem, claims: tuple[Claim, ...] | None = None,
+          at: Mapping[str, Value] | None = None) -> Solution:
+    """Derive every wanted derivative three ways and check them and the claims."""
+    claims = problem.claims if claims is None else claims
+    graph = problem.graph
+    wanted = wanted_pairs(problem, claims)
+    derivations = {
+        "direct": direct.derive(graph, wanted),
+        "reverse": reverse.derive(graph, wanted),
+        "forward": _forward(graph, wanted),
+    }
+    solution = Solution(problem, derivations)
+    _check(solution, wanted, claims)
+    if at is not None:
+        solution.evaluation = evaluate_at(solution, at)
+    return solution
+
+
+def _forward(graph: Graph, wanted: list[Pair]) -> Derivation:
+    sweeps = len({wrt for _, wrt in wanted})
+    if sweeps * len(graph.nodes) > FORWARD_BUDGET:
+        return Derivation("forward", skipped=(
+            f"forward mode needs one pass per variable, {sweeps} passes over "
+            f"{len(graph.nodes)} nodes; it is checked instead by one pass along a "
+            "random direction v, comparing J.v with the reverse-mode gradient dotted "
+            "with v"))
+    return forward.derive(graph, wanted)
+
+
+def numbers(derivation: Derivation, wanted: list[Pair], env: dict[sympy.Symbol, Value],
+            memo: Memo | None = None) -> dict[Pair, Value | None]:
+    """Each wanted derivative of a derivation at one point, step by step."""
+    memo = {} if memo is None else memo
+    if derivation.mode == "direct":
+        return {pair: _try(derivation.direct_results[pair], env, memo)
+                for pair in wanted}
+    known: dict[Pair, Value | None] = {}
+    for sweep in derivation.sweeps:
+        for step in sweep.steps:
+            if step.is_seed:
+                known[step.pair] = mpmath.mpf(1)
+                continue
+            total: Value | None = mpmath.mpf(0)
+            for term in step.terms:
+                local = _try(term.local_value, env, memo)
+                factor = known[term.known]
+                if local is None or factor is None or total is None:
+                    total = None
+                    break
+                total += factor * local
+            known[step.pair] = total
+    return {pair: known.get(pair, mpmath.mpf(0)) for pair in wanted}
+
+
+def _try(expr: sympy.Expr, env: dict[sympy.Symbol, Value], memo: Memo | None = None
+         ) -> Value | None:
+    try:
+        return evaluate(expr, env, memo)
+    except (OffDomain, ZeroDivisionError, OverflowError, ValueError):
+        return None
+
+
+def _check(solution: Solution, wanted: list[Pair], claims: tuple[Claim, ...]) -> None:
+    problem, derivations = solution.problem, solution.derivations
+    graph = problem.graph
+    reference = derivations["reverse"]
+    others = [m for m in ("direct", "forward") if not derivations[m].skipped]
+    mode_tallies = {(pair, m): Tally() for pair in wanted for m in others}
+    claim_tallies = [Tally() for _ in claims]
+    directional = Tally() if derivations["forward"].skipped else None
+    for index, point in enumerate(random_points(graph.leaves, POINTS, problem.id)):
+        try:
+            env = forward_values(graph, point)
+        except OffDomain:
+            env = None
+        if env is None:
+            for tally in [*mode_tallies.values(), *claim_tallies]:
+                tally.add(point, None, None, close)
+            if directional is not None:
+                directional.add(point, None, None, close)
+            continue
+        memo: Memo = {}
+        ours = numbers(reference, wanted, env, memo)
+        for mode in others:
+            theirs = numbers(derivations[mode], wanted, env, memo)
+            for pair in wanted:
+                mode_tallies[(pair, mode)].add(point, theirs[pair], ours[pair], close)
+        for claim, tally in zip(claims, claim_tallies):
+            claimed = _try(claim.value, env, memo)
+            tally.add(point, claimed, ours[(claim.of, claim.wrt)], close)
+        if directional is not None:
+            left, right = _directional(problem, env, ours, f"{problem.id}/{index}")
+            directional.add(point, left, right, close)
+    if directional is not None:
+        solution.directional = directional.verdict()
+    for pair in wanted:
+        verdicts = [
+            tally.verdict(lambda m=mode, p=pair: _proven(
+                graph, derivations[m].value(p), reference.value(p)))
+            for (p, mode), tally in mode_tallies.items() if p == pair
+        ]
+        if solution.directional is not None and not verdicts:
+            verdicts = [solution.directional]  # only J.v checked reverse mode
+        worst = min(verdicts, key=_rank)
+        solution.derivatives.append(
+            Derivative(pair[0], pair[1], worst, derivations, graph))
+    for claim, tally in zip(claims, claim_tallies):
+        verdict = tally.verdict(lambda c=claim: _proven(
+            graph, c.value, reference.value((c.of, c.wrt))))
+        solution.claims.append(ClaimCheck(claim, verdict, reference))
+
+
+def _rank(verdict: Verdict) -> int:
+    order = {"not-equivalent": 0, "undecided": 1, "equivalent": 2}
+    return order[verdict.status] * 2 + (verdict.decided_by == "symbolic")
+
+
+def _proven(graph: Graph, left: sympy.Expr | None, right: sympy.Expr | None) -> bool:
+    """A symbolic proof that left == right, for graphs small enough to substitute."""
+    if left is None or right is None or not graph.is_small:
+        return False
+    return left == right or symbolically_zero(graph.substitute(left - right))
+
+
+def _directional(problem: Problem, env: dict[sympy.Symbol, Value],
+                 gradient: dict[Pair, Value | None], seed: str
+                 ) -> tuple[Value | None, Value | None]:
+    """(J.v by one forward pass, gradient . v) along a random direction v."""
+    graph = problem.graph
+    leaves = [w for w in problem.wrt if w in graph.leaves]
+    direction = next(random_points(tuple(leaves), 1, seed))
+    tangent: dict[str, Value] = {leaf: direction[leaf] for leaf in leaves}
+    for name in graph.order:
+        total = mpmath.mpf(0)
+        for parent in graph.parents[name]:
+            if parent in tangent:
+                local = _try(graph.local_partial(name, parent), env)
+                if local is None:
+                    return None, None
+                total += local * tangent[parent]
+        tangent[name] = total
+    dotted = mpmath.mpf(0)
+    for leaf in leaves:
+        component = gradient.get((problem.output, leaf))
+        if component is None:
+            return None, None
+        dotted += component * direction[leaf]
+    return tangent.get(problem.output, mpmath.mpf(0)), dotted
+
+
+def evaluate_at(solution: Solution, at: Mapping[str, Value]) -> Evaluation:
+    graph = solution.problem.graph
+    env = forward_values(graph, at)
+    wanted = [d.pair for d in solution.derivatives]
+    values = numbers(solution.derivations["reverse"], wanted, env)
+    return Evaluation(
+        point=dict(at),
+        nodes={name: env[symbol(name)] for name in graph.order},
+        derivatives={pair: v for pair, v in values.items() if v is not None},
+    )
