@@ -260,7 +260,8 @@ def check_text(solutions: list[Solution]) -> str:
     total = sum(counts.values())
     disagree = sum(not s.agree for s in solutions)
     lines.append("")
-    lines.append(f"{total} claims: {counts['equivalent']} equivalent, "
+    lines.append(f"{total} claim{'' if total == 1 else 's'}: "
+                 f"{counts['equivalent']} equivalent, "
                  f"{counts['not-equivalent']} not equivalent, {counts['undecided']} "
                  f"undecided; modes disagree in {disagree} of {len(solutions)} "
                  "problems.")

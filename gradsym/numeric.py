@@ -44,12 +44,38 @@ def _real(value: object) -> Value:
     return value
 
 
+MAX_MAGNITUDE = mpmath.mpf(10) ** 10_000  # beyond this a value counts as overflow
+MAX_ANGLE = mpmath.mpf(10) ** 6  # trigonometry of larger arguments loses every digit
+
+
+def _bounded(value: Value) -> Value:
+    if abs(value) > MAX_MAGNITUDE:
+        raise OffDomain("overflow")
+    return value
+
+
 def _power(base: Value, exponent: Value) -> Value:
     if base == 0 and exponent < 0:
         raise OffDomain("division by zero")
     if base < 0 and exponent != int(exponent):
         raise OffDomain("fractional power of a negative number")
+    if base != 0 and abs(exponent * mpmath.log(abs(base))) > 23_000:
+        raise OffDomain("overflow")
     return _real(mpmath.power(base, exponent))
+
+
+def _exp(z: Value) -> Value:
+    if z > 23_000:  # exp(23000) is about 10**10000
+        raise OffDomain("overflow")
+    return mpmath.exp(z)
+
+
+def _angle(rule: Callable[[Value], Value]) -> Callable[[Value], Value]:
+    def bounded(z: Value) -> Value:
+        if abs(z) > MAX_ANGLE:
+            raise OffDomain("argument too large for a meaningful value")
+        return rule(z)
+    return bounded
 
 
 def _log(z: Value) -> Value:
@@ -64,16 +90,20 @@ def _tan(z: Value) -> Value:
     return mpmath.tan(z)
 
 
+def _sigmoid(z: Value) -> Value:
+    return 1 / (1 + _exp(-z)) if z > -23_000 else mpmath.mpf(0)
+
+
 _FUNCTIONS: dict[type, Callable[..., Value]] = {
-    sympy.exp: mpmath.exp,
+    sympy.exp: _exp,
     sympy.log: _log,
-    sympy.sin: mpmath.sin,
-    sympy.cos: mpmath.cos,
-    sympy.tan: _tan,
+    sympy.sin: _angle(mpmath.sin),
+    sympy.cos: _angle(mpmath.cos),
+    sympy.tan: _angle(_tan),
     sympy.tanh: mpmath.tanh,
     sympy.Abs: abs,
     sympy.sign: lambda z: mpmath.mpf(mpmath.sign(z)),
-    sigmoid: lambda z: 1 / (1 + mpmath.exp(-z)),
+    sigmoid: _sigmoid,
     relu: lambda z: z if z > 0 else mpmath.mpf(0),
     leaky_relu: lambda z, alpha: z if z > 0 else alpha * z,
     maximum: max,
@@ -98,7 +128,7 @@ def _value(expr: sympy.Basic, env: Env, memo: Memo) -> Value:
         return env[expr]
     if expr in memo:
         return memo[expr]
-    memo[expr] = value = _compute(expr, env, memo)
+    memo[expr] = value = _bounded(_compute(expr, env, memo))
     return value
 
 
@@ -161,12 +191,14 @@ def random_points(leaves: tuple[str, ...], count: int, seed: str
             yield {name: mpmath.mpf(generator.gauss(0.0, scale)) for name in leaves}
 
 
-def close(a: Value, b: Value, digits: int = 20) -> bool:
-    """Agreement to ``digits`` significant digits, or to 1e-30 absolutely."""
-    with mpmath.workdps(PRECISION):
-        scale = max(abs(a), abs(b))
-        return bool(abs(a - b) <= scale * mpmath.mpf(10) ** -digits
-                    + mpmath.mpf(10) ** -30)
+with mpmath.workdps(PRECISION):
+    _RELATIVE = mpmath.mpf(10) ** -20
+    _ABSOLUTE = mpmath.mpf(10) ** -30
+
+
+def close(a: Value, b: Value) -> bool:
+    """Agreement to 20 significant digits, or to 1e-30 absolutely."""
+    return bool(abs(a - b) <= max(abs(a), abs(b)) * _RELATIVE + _ABSOLUTE)
 
 
 def as_float(value: Value) -> float:

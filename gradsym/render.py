@@ -80,6 +80,15 @@ def factor_latex(expr: sympy.Expr) -> str:
     return text
 
 
+def agreement_text(verdict: Verdict) -> str:
+    """How the modes compare, for one derivative."""
+    if verdict.holds:
+        how = ("proved symbolically" if verdict.decided_by == "symbolic"
+               else f"at {verdict.points} random points")
+        return f"the modes agree ({how})"
+    return f"the modes DISAGREE: {verdict_text(verdict)}"
+
+
 def _number(value: Any) -> str:
     return f"{as_float(value):.10g}"
 
@@ -101,7 +110,7 @@ def environment(extra: str | Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(
         tex=to_latex, text=to_text, factor_tex=factor_latex, name_tex=name_latex, latex_text=latex_text,
-        statement_tex=markdown_to_latex, verdict=verdict_text, number=_number,
+        statement_tex=markdown_to_latex, verdict=verdict_text, agreement=agreement_text, number=_number,
         point=point_text,
     )
     env.globals.update(dtex=partial_latex, dtext=partial_text, shown=_shown_steps)

@@ -19,7 +19,7 @@ from gradsym.numeric import (
 from gradsym.problems import Claim, Problem
 
 POINTS = 30  # random points per problem
-FORWARD_BUDGET = 20_000  # sweeps x nodes beyond which forward runs as one J.v pass
+FORWARD_BUDGET = 2_000  # sweeps x nodes beyond which forward runs as one J.v pass
 EXPANDED_MAX_OPS = 200  # results with graph names substituted, while this small
 
 
