@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from gradsym.limits import OutOfTime, time_limit
+
 MODES = ("direct", "reverse", "forward")
 Pair = tuple[str, str]  # (of, wrt): the derivative d of / d wrt
 
 TIDY_MAX_OPS = 80  # beyond this, tidy() only pulls out common factors
+TIDY_SECONDS = 0.5  # factor() of a high power can take very long
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,9 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     if sympy.count_ops(gathered) > TIDY_MAX_OPS:
         return gathered
     try:
-        factored = sympy.factor(gathered)
-    except (sympy.PolynomialError, NotImplementedError, TypeError):
+        with time_limit(TIDY_SECONDS):
+            factored = sympy.factor(gathered)
+    except (OutOfTime, sympy.PolynomialError, NotImplementedError, TypeError):
         return gathered
     if sympy.count_ops(factored) < sympy.count_ops(gathered):
         return factored

@@ -11,14 +11,12 @@ limit, since simplify can run for a very long time (sympy issue 21787).
 
 from __future__ import annotations
 
-import signal
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy
 
+from gradsym.limits import OutOfTime, time_limit
 from gradsym.numeric import Value, as_float
 
 MIN_POINTS = 12  # valid points needed before a numeric verdict
@@ -84,29 +82,6 @@ class Tally:
         return Verdict(EQUIVALENT, "numeric", self.points)
 
 
-class _OutOfTime(BaseException):
-    """Raised inside SymPy by the timer; BaseException so no handler eats it."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the body after ``seconds`` (main thread only; elsewhere, none)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise _OutOfTime
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def symbolically_zero(difference: sympy.Expr, seconds: float = SIMPLIFY_SECONDS
                       ) -> bool:
     """True when ``difference`` is proven 0; False when not proven in time."""
@@ -119,7 +94,7 @@ def symbolically_zero(difference: sympy.Expr, seconds: float = SIMPLIFY_SECONDS
             if sympy.expand(difference) == 0:
                 return True
             return bool(sympy.simplify(difference) == 0)
-    except _OutOfTime:
+    except OutOfTime:
         return False
     except (TypeError, ValueError, NotImplementedError, RecursionError):
         return False
