@@ -22,7 +22,11 @@ from gradsym.derivation import MODES
 from gradsym.equivalence import Verdict
 from gradsym.errors import GradsymError
 from gradsym.expressions import nearest, parse
-from gradsym.problems import Problem, ProblemSet, load, parse_claim
+from gradsym.kinds import get as get_kind
+from gradsym.problems import (
+    AnyProblem, KindProblem, Problem, ProblemSet, load, parse_claim,
+)
+from gradsym.report import Check, Report
 from gradsym.numeric import OffDomain, evaluate
 from gradsym.render import claims_json, render_sheet, render_solution
 from gradsym.render import solution_json, verdict_text
@@ -107,10 +111,32 @@ def _umask() -> int:
     return mask
 
 
-def select(problem_set: ProblemSet, ids: tuple[str, ...]) -> list[Problem]:
+def select(problem_set: ProblemSet, ids: tuple[str, ...]) -> list[AnyProblem]:
     if not ids:
         return list(problem_set.problems)
     return [problem_set.get(problem_id) for problem_id in ids]
+
+
+def graph_problem(problem: AnyProblem, option: str) -> Problem:
+    if not isinstance(problem, Problem):
+        raise GradsymError(f"{option} works with graph problems only; problem "
+                           f"{problem.id} is of kind {problem.kind!r}.")
+    return problem
+
+
+def solve_any(problem: AnyProblem, claims: tuple[str, ...] = (),
+              at: str | None = None) -> Solution | Report:
+    """Solve a problem of any kind; --claim and --at need a graph problem."""
+    if claims:
+        graph = graph_problem(problem, "--claim")
+        own = tuple(parse_claim(text, graph) for text in claims)
+        return solve(graph, claims=own)
+    if at is not None:
+        graph = graph_problem(problem, "--at")
+        return solve(graph, at=parse_point(at, graph))
+    if isinstance(problem, KindProblem):
+        return get_kind(problem.kind).solve(problem)
+    return solve(problem)
 
 
 def parse_point(text: str, problem: Problem) -> dict[str, Any]:
@@ -184,8 +210,7 @@ def solve_command(ids: tuple[str, ...], mode: str, fmt: str, at: str | None,
     and the three are compared; the problem's claims are checked too.
     """
     problems = select(load(problems_file), ids)
-    points = [parse_point(at, p) if at is not None else None for p in problems]
-    solutions = [solve(p, at=point) for p, point in zip(problems, points)]
+    solutions = [solve_any(p, at=at) for p in problems]
     modes = MODES if mode == "all" else (mode,)
     if fmt == "json":
         documents = [solution_json(s) for s in solutions]
@@ -217,11 +242,7 @@ def check_command(ids: tuple[str, ...], claims: tuple[str, ...], fmt: str,
     if claims and len(problems) != 1:
         raise GradsymError("--claim needs exactly one problem id, for example "
                            "'gradsym check 7.12 --claim \"x=exp(x)\"'.")
-    if claims:
-        own = tuple(parse_claim(text, problems[0]) for text in claims)
-        solutions = [solve(problems[0], claims=own)]
-    else:
-        solutions = [solve(p) for p in problems]
+    solutions = [solve_any(p, claims=claims) for p in problems]
     if fmt == "json":
         text = json.dumps([c for s in solutions for c in claims_json(s)],
                           indent=2, ensure_ascii=False) + "\n"
@@ -234,12 +255,17 @@ def check_command(ids: tuple[str, ...], claims: tuple[str, ...], fmt: str,
     sys.exit(0 if passed else 1)
 
 
-def check_text(solutions: list[Solution]) -> str:
+def check_text(solutions: list[Solution | Report]) -> str:
     lines = []
     counts = {"equivalent": 0, "not-equivalent": 0, "undecided": 0}
     for solution in solutions:
         problem = solution.problem
         lines.append(f"{problem.id}  {problem.title}")
+        if isinstance(solution, Report):
+            for fact in solution.checks:
+                counts[fact.verdict.status] += 1
+                lines.extend(_fact_lines(fact))
+            continue
         mark = "✓" if solution.agree else "✗"
         lines.append(f"  {mark} direct, reverse and forward mode "
                      f"{'agree' if solution.agree else 'DISAGREE'} on "
@@ -268,23 +294,36 @@ def check_text(solutions: list[Solution]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _fact_lines(fact: Check) -> list[str]:
+    if fact.verdict.holds:
+        return [f"  ✓ {fact.label}: {fact.derived}   [{_how(fact.verdict)}]"]
+    lines = [f"  ✗ {fact.label}: {fact.derived}"]
+    if fact.claimed is not None:
+        lines.append(f"      the claim {fact.claimed!r} does not hold")
+    if fact.verdict.note:
+        lines.append(f"      {fact.verdict.note}")
+    return lines
+
+
 def _how(verdict: Verdict) -> str:
     if verdict.decided_by == "symbolic":
         return "symbolic"
     return f"numeric, {verdict.points} points"
 
 
-def junit(solutions: list[Solution]) -> str:
+def junit(solutions: list[Solution | Report]) -> str:
     """JUnit XML: one suite per problem, one case per claim and one for the modes."""
     suites = ElementTree.Element("testsuites", name="gradsym")
     for solution in solutions:
         problem = solution.problem
         suite = ElementTree.SubElement(suites, "testsuite", name=f"problem {problem.id}")
-        cases = [("modes agree", solution.agree,
+        cases = _report_cases(solution) if isinstance(solution, Report) else [("modes agree", solution.agree,
                   "; ".join(f"d{d.of}/d{d.wrt}: {verdict_text(d.agreement)}"
                             for d in solution.derivatives if not d.agreement.holds))]
-        cases += [(f"d{c.claim.of}/d{c.claim.wrt} = {c.claim.text}", c.verdict.holds,
-                   verdict_text(c.verdict)) for c in solution.claims]
+        if isinstance(solution, Solution):
+            cases += [(f"d{c.claim.of}/d{c.claim.wrt} = {c.claim.text}",
+                       c.verdict.holds, verdict_text(c.verdict))
+                      for c in solution.claims]
         failures = 0
         for name, holds, message in cases:
             case = ElementTree.SubElement(suite, "testcase", classname=problem.id,
@@ -296,6 +335,13 @@ def junit(solutions: list[Solution]) -> str:
         suite.set("failures", str(failures))
     ElementTree.indent(suites)
     return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _report_cases(report: Report) -> list[tuple[str, bool, str]]:
+    return [(fact.label, fact.verdict.holds,
+             f"derived {fact.derived}" + (f", claimed {fact.claimed}"
+                                          if fact.claimed is not None else ""))
+            for fact in report.checks]
 
 
 @cli.command("sheet")
@@ -313,7 +359,7 @@ def sheet_command(ids: tuple[str, ...], fmt: str, templates: str | None, title: 
                   output: str | None, problems_file: str | None) -> None:
     """Write a whole solution sheet (all problems by default)."""
     problems = select(load(problems_file), ids)
-    solutions = [solve(p) for p in problems]
+    solutions = [solve_any(p) for p in problems]
     write_output(render_sheet(solutions, fmt, templates, title), output)
 
 

@@ -13,17 +13,19 @@ import yaml
 from gradsym.errors import ExpressionError, GradsymError, LimitError, ProblemFileError
 from gradsym.expressions import is_name, nearest, parse, symbol
 from gradsym.graph import Graph
+from gradsym.kinds import MODULES
+from gradsym.kinds import get as get_kind
 
 MAX_FILE_BYTES = 2_000_000
 MAX_PROBLEMS = 1_000
 MAX_NODES = 5_000
 
-PROBLEM_KEYS = (
-    "id", "title", "statement", "kind", "inputs", "parameters",
-    "graph", "output", "wrt", "claims",
+COMMON_KEYS = ("id", "title", "statement", "kind")
+GRAPH_KEYS = COMMON_KEYS + (
+    "inputs", "parameters", "graph", "output", "wrt", "claims", "mode_cost",
 )
 CLAIM_KEYS = ("of", "wrt", "value")
-KINDS = ("graph",)
+KINDS = ("graph", *MODULES)
 
 Path_ = tuple[Any, ...]
 
@@ -50,6 +52,7 @@ class Problem:
     output: str
     wrt: tuple[str, ...]
     claims: tuple[Claim, ...]
+    mode_cost: tuple[int, ...] = ()  # parameter counts for a table of mode costs
 
     @property
     def names(self) -> set[str]:
@@ -57,11 +60,25 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class KindProblem:
+    """A problem of a kind beyond scalar graphs, with its validated settings."""
+
+    id: str
+    title: str
+    statement: str
+    kind: str
+    settings: Any
+
+
+AnyProblem = Problem | KindProblem
+
+
+@dataclass(frozen=True)
 class ProblemSet:
     source: str
-    problems: tuple[Problem, ...]
+    problems: tuple[AnyProblem, ...]
 
-    def get(self, problem_id: str) -> Problem:
+    def get(self, problem_id: str) -> AnyProblem:
         for problem in self.problems:
             if problem.id == problem_id:
                 return problem
@@ -207,7 +224,7 @@ class _Validator:
             raise self.error(("problems",), "'problems' must be a non-empty list.")
         if len(entries) > MAX_PROBLEMS:
             raise self.error(("problems",), f"More than {MAX_PROBLEMS} problems.")
-        problems: list[Problem] = []
+        problems: list[AnyProblem] = []
         seen: dict[str, int] = {}
         for index, entry in enumerate(entries):
             self.problem_id = None
@@ -263,7 +280,7 @@ class _Validator:
                 "letters, digits or '_', and not a function name or 'pi'.",
             )
 
-    def problem(self, entry: Any, path: Path_) -> Problem:
+    def problem(self, entry: Any, path: Path_) -> AnyProblem:
         if not isinstance(entry, dict):
             raise self.error(path, "Each problem must be a mapping with id, title, ...")
         if "id" not in entry or entry["id"] is None:
@@ -271,7 +288,6 @@ class _Validator:
         if not isinstance(entry["id"], str):
             raise self.error(path + ("id",), "'id' must be text such as \"7.12\".")
         self.problem_id = str(entry["id"])
-        self.keys(entry, path, PROBLEM_KEYS)
         kind = self.text(entry, "kind", path, required=False) or "graph"
         if kind not in KINDS:
             raise self.error(
@@ -279,6 +295,9 @@ class _Validator:
                 f"Unknown kind {kind!r}.{nearest(kind, set(KINDS))} "
                 f"The kinds are: {', '.join(KINDS)}.",
             )
+        if kind != "graph":
+            return self.kind_problem(entry, path, kind)
+        self.keys(entry, path, GRAPH_KEYS)
         inputs = self.names(entry, "inputs", path)
         parameters = self.names(entry, "parameters", path)
         leaves = self.leaves(inputs, parameters, path)
@@ -297,7 +316,69 @@ class _Validator:
             output=output,
             wrt=tuple(wrt),
             claims=tuple(claims),
+            mode_cost=tuple(self.integers(entry, "mode_cost", path, minimum=1,
+                                          maximum=1_000_000)),
         )
+
+    def kind_problem(self, entry: dict[str, Any], path: Path_, kind: str
+                     ) -> KindProblem:
+        spec = get_kind(kind)
+        self.keys(entry, path, COMMON_KEYS + spec.keys)
+        return KindProblem(
+            id=str(self.problem_id),
+            title=self.text(entry, "title", path),
+            statement=self.text(entry, "statement", path, required=False),
+            kind=kind,
+            settings=spec.build(entry, self, path),
+        )
+
+    # -- checks that kinds use too ---------------------------------------------
+
+    def integer(self, entry: dict[str, Any], key: str, path: Path_,
+                default: int | None = None, minimum: int | None = None,
+                maximum: int | None = None) -> int:
+        """A whole number within bounds; ``default`` when absent (if given)."""
+        if entry.get(key) is None:
+            if default is None:
+                raise self.error(path, f"Missing {key!r}: a whole number.")
+            return default
+        return self.whole(entry[key], path + (key,), key, minimum, maximum)
+
+    def integers(self, entry: dict[str, Any], key: str, path: Path_,
+                 minimum: int | None = None, maximum: int | None = None
+                 ) -> list[int]:
+        """A list of whole numbers within bounds; [] when absent."""
+        value = entry.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.error(path + (key,), f"{key!r} must be a list of whole numbers.")
+        return [self.whole(item, path + (key, i), key, minimum, maximum)
+                for i, item in enumerate(value)]
+
+    def whole(self, value: Any, path: Path_, key: str, minimum: int | None,
+              maximum: int | None) -> int:
+        if not isinstance(value, _Number) or not str(value).lstrip("-").isdigit():
+            raise self.error(path, f"{key!r} must be a whole number, not {value!r}.")
+        number = int(value)
+        if (minimum is not None and number < minimum) or (
+                maximum is not None and number > maximum):
+            raise self.error(path, f"{key!r} must be between {minimum} and {maximum}, "
+                                   f"not {number}.")
+        return number
+
+    def choice(self, entry: dict[str, Any], key: str, path: Path_,
+               choices: tuple[str, ...], default: str | None = None) -> str:
+        value = entry.get(key)
+        if value is None:
+            if default is None:
+                raise self.error(path, f"Missing {key!r}: one of {', '.join(choices)}.")
+            return default
+        if value not in choices:
+            raise self.error(path + (key,), f"{key!r} must be one of "
+                             f"{', '.join(choices)}, not {value!r}."
+                             f"{nearest(str(value), set(choices))}")
+        return str(value)
 
     def leaves(self, inputs: list[str], parameters: list[str], path: Path_
                ) -> tuple[str, ...]:
@@ -515,4 +596,7 @@ def parse_claim(text: str, problem: Problem) -> Claim:
     return Claim(of=of, wrt=wrt, text=value_text.strip(), value=value)
 
 
-__all__ = ["Claim", "Problem", "ProblemSet", "load", "loads", "parse_claim", "symbol"]
+__all__ = [
+    "AnyProblem", "Claim", "KindProblem", "Problem", "ProblemSet", "load", "loads",
+    "parse_claim", "symbol",
+]

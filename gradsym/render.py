@@ -17,6 +17,7 @@ from gradsym.numeric import as_float
 from gradsym.printing import (
     name_latex, partial_latex, partial_text, point_text, to_latex, to_text,
 )
+from gradsym.report import Equation, Report, Table
 from gradsym.solution import Solution
 
 FORMATS = {"text": "txt", "markdown": "md", "latex": "tex"}
@@ -89,6 +90,23 @@ def agreement_text(verdict: Verdict) -> str:
     return f"the modes DISAGREE: {verdict_text(verdict)}"
 
 
+def table_text(table: Table) -> str:
+    """A table in plain text, columns padded to line up."""
+    cells = [list(table.header)] + [list(row) for row in table.rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+             for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join("  " + line for line in lines)
+
+
+def rhs_latex(row: Equation) -> str:
+    """The right side of an equation in LaTeX."""
+    if isinstance(row.rhs, str):
+        return row.rhs_tex if row.rhs_tex is not None else latex_text(row.rhs)
+    return to_latex(row.rhs)
+
+
 def _number(value: Any) -> str:
     return f"{as_float(value):.10g}"
 
@@ -111,7 +129,7 @@ def environment(extra: str | Path | None = None) -> jinja2.Environment:
     env.filters.update(
         tex=to_latex, text=to_text, factor_tex=factor_latex, name_tex=name_latex, latex_text=latex_text,
         statement_tex=markdown_to_latex, verdict=verdict_text, agreement=agreement_text, number=_number,
-        point=point_text,
+        point=point_text, table_text=table_text, rhs_tex=rhs_latex,
     )
     env.globals.update(dtex=partial_latex, dtext=partial_text, shown=_shown_steps)
     return env
@@ -144,14 +162,16 @@ def render(template: str, extra: str | Path | None = None, **context: Any) -> st
         raise GradsymError(f"Template error: {error.message}.") from None
 
 
-def render_solution(solution: Solution, fmt: str, modes: tuple[str, ...] = MODES,
+def render_solution(solution: Solution | Report, fmt: str,
+                    modes: tuple[str, ...] = MODES,
                     templates: str | Path | None = None) -> str:
     """One worked solution in ``fmt`` (text, markdown or latex)."""
-    return render(f"solution.{FORMATS[fmt]}.j2", templates,
+    name = "report" if isinstance(solution, Report) else "solution"
+    return render(f"{name}.{FORMATS[fmt]}.j2", templates,
                   solution=solution, problem=solution.problem, modes=modes)
 
 
-def render_sheet(solutions: list[Solution], fmt: str,
+def render_sheet(solutions: list[Solution | Report], fmt: str,
                  templates: str | Path | None = None, title: str = "") -> str:
     """A whole solution sheet: a Markdown page or a complete LaTeX document."""
     return render(f"sheet.{FORMATS[fmt]}.j2", templates,
@@ -177,7 +197,14 @@ def _verdict(verdict: Verdict) -> dict[str, Any]:
     }
 
 
-def claims_json(solution: Solution) -> list[dict[str, Any]]:
+def claims_json(solution: Solution | Report) -> list[dict[str, Any]]:
+    if isinstance(solution, Report):
+        return [
+            {"problem": solution.problem.id, "label": check.label,
+             "value": check.claimed, "derived": check.derived,
+             **_verdict(check.verdict)}
+            for check in solution.checks
+        ]
     return [
         {"problem": solution.problem.id, "of": check.claim.of, "wrt": check.claim.wrt,
          "value": check.claim.text, "derived": _expr(check.derived),
@@ -197,7 +224,20 @@ def _step_json(step: Step) -> dict[str, Any]:
     }
 
 
-def solution_json(solution: Solution) -> dict[str, Any]:
+def report_json(report: Report) -> dict[str, Any]:
+    problem = report.problem
+    return {
+        "id": problem.id,
+        "title": problem.title,
+        "kind": problem.kind,
+        "results": report.data,
+        "claims": claims_json(report),
+    }
+
+
+def solution_json(solution: Solution | Report) -> dict[str, Any]:
+    if isinstance(solution, Report):
+        return report_json(solution)
     problem = solution.problem
     steps: dict[str, Any] = {}
     for mode, derivation in solution.derivations.items():

@@ -85,6 +85,10 @@ class Evaluation:
 
 @dataclass
 class Solution:
+    """A scalar graph problem solved: derivations, agreement, claims."""
+
+    kind = "graph"
+
     problem: Problem
     derivations: dict[str, Derivation]
     derivatives: list[Derivative] = field(default_factory=list)
