@@ -363,6 +363,23 @@ def sheet_command(ids: tuple[str, ...], fmt: str, templates: str | None, title: 
     write_output(render_sheet(solutions, fmt, templates, title), output)
 
 
+@cli.command("code")
+@click.argument("problem_id", metavar="ID")
+@output_option
+@problems_option
+@reports_errors
+def code_command(problem_id: str, output: str | None, problems_file: str | None
+                 ) -> None:
+    """Write the program of a coding problem (e.g. 7.16) as a Python file."""
+    problem = load(problems_file).get(problem_id)
+    if not isinstance(problem, KindProblem) or problem.kind != "code":
+        raise GradsymError(f"Problem {problem_id} is not a coding problem; "
+                           "'gradsym list' shows which problems are.")
+    from gradsym.kinds.code import program
+
+    write_output(program(problem), output)
+
+
 def main() -> None:
     cli(prog_name="gradsym")
 

@@ -268,6 +268,8 @@ def solution_json(solution: Solution | Report) -> dict[str, Any]:
         "steps": steps,
         "claims": claims_json(solution),
     }
+    if solution.mode_cost:
+        result["mode_cost"] = [vars(c) for c in solution.mode_cost]
     if solution.directional is not None:
         result["directional_check"] = _verdict(solution.directional)
     if solution.evaluation is not None:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy
 
-from gradsym import direct, forward, reverse
+from gradsym import cost, direct, forward, reverse
+from gradsym.cost import ModeCost
 from gradsym.derivation import MODES, Derivation, Pair
 from gradsym.equivalence import Tally, Verdict, symbolically_zero
 from gradsym.expressions import symbol
@@ -95,6 +96,7 @@ class Solution:
     claims: list[ClaimCheck] = field(default_factory=list)
     directional: Verdict | None = None  # forward J.v against reverse
     evaluation: Evaluation | None = None
+    mode_cost: list[ModeCost] = field(default_factory=list)
 
     @property
     def agree(self) -> bool:
@@ -129,6 +131,7 @@ def solve(problem: Problem, claims: tuple[Claim, ...] | None = None,
     _check(solution, wanted, claims)
     if at is not None:
         solution.evaluation = evaluate_at(solution, at)
+    solution.mode_cost = cost.table(problem.mode_cost)
     return solution
 
 
