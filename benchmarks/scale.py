@@ -61,8 +61,12 @@ def time_gradsym(n: int) -> tuple[float, bool]:
 def time_naive(n: int, cap: float) -> str:
     start = time.perf_counter()
     try:
-        run = subprocess.run([sys.executable, "-c", NAIVE, str(n)], timeout=cap,
-                             capture_output=True, text=True)
+        run = subprocess.run(
+            [sys.executable, "-c", NAIVE, str(n)],
+            timeout=cap,
+            capture_output=True,
+            text=True,
+        )
     except subprocess.TimeoutExpired:
         return f"> {cap:.0f} s (stopped)"
     elapsed = time.perf_counter() - start
@@ -84,8 +88,12 @@ def cold(command: list[str], repeats: int = 3) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,20,40,80,100,200,500,1000")
-    parser.add_argument("--cap", type=float, default=30.0,
-                        help="seconds allowed to naive SymPy per size")
+    parser.add_argument(
+        "--cap",
+        type=float,
+        default=30.0,
+        help="seconds allowed to naive SymPy per size",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -100,8 +108,10 @@ def main() -> None:
     check = cold([sys.executable, "-m", "gradsym", "check"])
     print()
     print(f"cold 'python -c \"import sympy\"': {bare:.2f} s")
-    print(f"cold 'gradsym check' (bundled set): {check:.2f} s "
-          f"({check / bare:.1f}x the bare import; aim: within 4x)")
+    print(
+        f"cold 'gradsym check' (bundled set): {check:.2f} s "
+        f"({check / bare:.1f}x the bare import; aim: within 4x)"
+    )
 
 
 if __name__ == "__main__":

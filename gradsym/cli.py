@@ -17,29 +17,46 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
 from gradsym import __version__
 from gradsym.derivation import MODES
 from gradsym.equivalence import Verdict
 from gradsym.errors import GradsymError
 from gradsym.expressions import nearest, parse
 from gradsym.kinds import get as get_kind
+from gradsym.numeric import OffDomain, evaluate
 from gradsym.problems import (
-    AnyProblem, KindProblem, Problem, ProblemSet, load, parse_claim,
+    AnyProblem,
+    KindProblem,
+    Problem,
+    ProblemSet,
+    load,
+    parse_claim,
+)
+from gradsym.render import (
+    claims_json,
+    render_sheet,
+    render_solution,
+    solution_json,
+    verdict_text,
 )
 from gradsym.report import Check, Report
-from gradsym.numeric import OffDomain, evaluate
-from gradsym.render import claims_json, render_sheet, render_solution
-from gradsym.render import solution_json, verdict_text
 from gradsym.solution import Solution, solve
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 problems_option = click.option(
-    "--problems", "problems_file", type=click.Path(dir_okay=False), default=None,
+    "--problems",
+    "problems_file",
+    type=click.Path(dir_okay=False),
+    default=None,
     help="Problem file to read (default: the bundled chapter-7 set).",
 )
 output_option = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
     help="Write to this file (atomically) instead of standard output.",
 )
 
@@ -61,13 +78,19 @@ def reports_errors(command: F) -> F:
         except RecursionError:
             if debug:
                 raise
-            _die("error: an expression is nested too deeply to work with; split it "
-                 "into more graph nodes.", 2)
+            _die(
+                "error: an expression is nested too deeply to work with; split it "
+                "into more graph nodes.",
+                2,
+            )
         except Exception as error:  # a bug in gradsym, not bad input
             if debug:
                 raise
-            _die(f"internal error: {type(error).__name__}: {error}. Run again with "
-                 "--debug for the traceback, and please report it.", 3)
+            _die(
+                f"internal error: {type(error).__name__}: {error}. Run again with "
+                "--debug for the traceback, and please report it.",
+                3,
+            )
 
     return wrapper  # type: ignore[return-value]
 
@@ -86,7 +109,8 @@ def write_output(text: str, output: str | None) -> None:
     folder = target.parent if str(target.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(
-            dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+            dir=folder, prefix=f".{target.name}.", suffix=".tmp"
+        )
     except OSError as error:
         raise GradsymError(f"Cannot write {output}: {error.strerror}.") from None
     try:
@@ -119,13 +143,16 @@ def select(problem_set: ProblemSet, ids: tuple[str, ...]) -> list[AnyProblem]:
 
 def graph_problem(problem: AnyProblem, option: str) -> Problem:
     if not isinstance(problem, Problem):
-        raise GradsymError(f"{option} works with graph problems only; problem "
-                           f"{problem.id} is of kind {problem.kind!r}.")
+        raise GradsymError(
+            f"{option} works with graph problems only; problem "
+            f"{problem.id} is of kind {problem.kind!r}."
+        )
     return problem
 
 
-def solve_any(problem: AnyProblem, claims: tuple[str, ...] = (),
-              at: str | None = None) -> Solution | Report:
+def solve_any(
+    problem: AnyProblem, claims: tuple[str, ...] = (), at: str | None = None
+) -> Solution | Report:
     """Solve a problem of any kind; --claim and --at need a graph problem."""
     if claims:
         graph = graph_problem(problem, "--claim")
@@ -146,11 +173,14 @@ def parse_point(text: str, problem: Problem) -> dict[str, Any]:
         name, sep, value_text = item.partition("=")
         name = name.strip()
         if not sep:
-            raise GradsymError(f"--at {text!r}: {item!r} is not of the form NAME=VALUE.")
+            raise GradsymError(
+                f"--at {text!r}: {item!r} is not of the form NAME=VALUE."
+            )
         if name not in problem.graph.leaves:
             raise GradsymError(
                 f"--at {text!r}: {name!r} is not an input or parameter of problem "
-                f"{problem.id}.{nearest(name, set(problem.graph.leaves))}")
+                f"{problem.id}.{nearest(name, set(problem.graph.leaves))}"
+            )
         try:
             value = parse(value_text)
         except GradsymError as error:
@@ -158,13 +188,17 @@ def parse_point(text: str, problem: Problem) -> dict[str, Any]:
         try:
             point[name] = evaluate(value, {})
         except (KeyError, OffDomain):
-            raise GradsymError(f"--at {text!r}: the value of {name} must be a real "
-                               "number such as 0.5 or pi/4.") from None
+            raise GradsymError(
+                f"--at {text!r}: the value of {name} must be a real "
+                "number such as 0.5 or pi/4."
+            ) from None
     missing = [leaf for leaf in problem.graph.leaves if leaf not in point]
     if missing:
-        raise GradsymError(f"--at {text!r} gives no value for {', '.join(missing)}; "
-                           f"problem {problem.id} needs a value for every input and "
-                           "parameter.")
+        raise GradsymError(
+            f"--at {text!r} gives no value for {', '.join(missing)}; "
+            f"problem {problem.id} needs a value for every input and "
+            "parameter."
+        )
     return point
 
 
@@ -193,17 +227,38 @@ def list_command(problems_file: str | None) -> None:
 
 @cli.command("solve")
 @click.argument("ids", nargs=-1, required=True)
-@click.option("--mode", type=click.Choice(["direct", "reverse", "forward", "all"]),
-              default="all", show_default=True, help="Which derivation to show.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "latex", "json"]),
-              default="text", show_default=True)
-@click.option("--at", "at", default=None, metavar="NAME=VALUE,...",
-              help="Also evaluate every node and derivative at this point.")
+@click.option(
+    "--mode",
+    type=click.Choice(["direct", "reverse", "forward", "all"]),
+    default="all",
+    show_default=True,
+    help="Which derivation to show.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "latex", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="NAME=VALUE,...",
+    help="Also evaluate every node and derivative at this point.",
+)
 @output_option
 @problems_option
 @reports_errors
-def solve_command(ids: tuple[str, ...], mode: str, fmt: str, at: str | None,
-                  output: str | None, problems_file: str | None) -> None:
+def solve_command(
+    ids: tuple[str, ...],
+    mode: str,
+    fmt: str,
+    at: str | None,
+    output: str | None,
+    problems_file: str | None,
+) -> None:
     """Print the worked solution of each problem ID (e.g. 7.12).
 
     Every derivative is derived directly, by reverse mode and by forward mode,
@@ -223,16 +278,31 @@ def solve_command(ids: tuple[str, ...], mode: str, fmt: str, at: str | None,
 
 @cli.command("check")
 @click.argument("ids", nargs=-1)
-@click.option("--claim", "claims", multiple=True, metavar="[OF/]WRT=VALUE",
-              help="Check this answer instead of the file's claims (one problem "
-                   "only); repeatable. OF defaults to the problem's output.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]),
-              default="text", show_default=True)
+@click.option(
+    "--claim",
+    "claims",
+    multiple=True,
+    metavar="[OF/]WRT=VALUE",
+    help="Check this answer instead of the file's claims (one problem "
+    "only); repeatable. OF defaults to the problem's output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit"]),
+    default="text",
+    show_default=True,
+)
 @output_option
 @problems_option
 @reports_errors
-def check_command(ids: tuple[str, ...], claims: tuple[str, ...], fmt: str,
-                  output: str | None, problems_file: str | None) -> None:
+def check_command(
+    ids: tuple[str, ...],
+    claims: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    problems_file: str | None,
+) -> None:
     """Check that the modes agree and every claim holds (all problems by default).
 
     Exit status: 0 when everything is equivalent; 1 when any claim or mode
@@ -240,12 +310,20 @@ def check_command(ids: tuple[str, ...], claims: tuple[str, ...], fmt: str,
     """
     problems = select(load(problems_file), ids)
     if claims and len(problems) != 1:
-        raise GradsymError("--claim needs exactly one problem id, for example "
-                           "'gradsym check 7.12 --claim \"x=exp(x)\"'.")
+        raise GradsymError(
+            "--claim needs exactly one problem id, for example "
+            "'gradsym check 7.12 --claim \"x=exp(x)\"'."
+        )
     solutions = [solve_any(p, claims=claims) for p in problems]
     if fmt == "json":
-        text = json.dumps([c for s in solutions for c in claims_json(s)],
-                          indent=2, ensure_ascii=False) + "\n"
+        text = (
+            json.dumps(
+                [c for s in solutions for c in claims_json(s)],
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     elif fmt == "junit":
         text = junit(solutions)
     else:
@@ -267,9 +345,11 @@ def check_text(solutions: list[Solution | Report]) -> str:
                 lines.extend(_fact_lines(fact))
             continue
         mark = "✓" if solution.agree else "✗"
-        lines.append(f"  {mark} direct, reverse and forward mode "
-                     f"{'agree' if solution.agree else 'DISAGREE'} on "
-                     f"{len(solution.derivatives)} derivatives")
+        lines.append(
+            f"  {mark} direct, reverse and forward mode "
+            f"{'agree' if solution.agree else 'DISAGREE'} on "
+            f"{len(solution.derivatives)} derivatives"
+        )
         for d in solution.derivatives:
             if not d.agreement.holds:
                 lines.append(f"      d{d.of}/d{d.wrt}: {verdict_text(d.agreement)}")
@@ -286,11 +366,13 @@ def check_text(solutions: list[Solution | Report]) -> str:
     total = sum(counts.values())
     disagree = sum(not s.agree for s in solutions)
     lines.append("")
-    lines.append(f"{total} claim{'' if total == 1 else 's'}: "
-                 f"{counts['equivalent']} equivalent, "
-                 f"{counts['not-equivalent']} not equivalent, {counts['undecided']} "
-                 f"undecided; modes disagree in {disagree} of {len(solutions)} "
-                 "problems.")
+    lines.append(
+        f"{total} claim{'' if total == 1 else 's'}: "
+        f"{counts['equivalent']} equivalent, "
+        f"{counts['not-equivalent']} not equivalent, {counts['undecided']} "
+        f"undecided; modes disagree in {disagree} of {len(solutions)} "
+        "problems."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -316,18 +398,38 @@ def junit(solutions: list[Solution | Report]) -> str:
     suites = ElementTree.Element("testsuites", name="gradsym")
     for solution in solutions:
         problem = solution.problem
-        suite = ElementTree.SubElement(suites, "testsuite", name=f"problem {problem.id}")
-        cases = _report_cases(solution) if isinstance(solution, Report) else [("modes agree", solution.agree,
-                  "; ".join(f"d{d.of}/d{d.wrt}: {verdict_text(d.agreement)}"
-                            for d in solution.derivatives if not d.agreement.holds))]
+        suite = ElementTree.SubElement(
+            suites, "testsuite", name=f"problem {problem.id}"
+        )
+        cases = (
+            _report_cases(solution)
+            if isinstance(solution, Report)
+            else [
+                (
+                    "modes agree",
+                    solution.agree,
+                    "; ".join(
+                        f"d{d.of}/d{d.wrt}: {verdict_text(d.agreement)}"
+                        for d in solution.derivatives
+                        if not d.agreement.holds
+                    ),
+                )
+            ]
+        )
         if isinstance(solution, Solution):
-            cases += [(f"d{c.claim.of}/d{c.claim.wrt} = {c.claim.text}",
-                       c.verdict.holds, verdict_text(c.verdict))
-                      for c in solution.claims]
+            cases += [
+                (
+                    f"d{c.claim.of}/d{c.claim.wrt} = {c.claim.text}",
+                    c.verdict.holds,
+                    verdict_text(c.verdict),
+                )
+                for c in solution.claims
+            ]
         failures = 0
         for name, holds, message in cases:
-            case = ElementTree.SubElement(suite, "testcase", classname=problem.id,
-                                          name=name)
+            case = ElementTree.SubElement(
+                suite, "testcase", classname=problem.id, name=name
+            )
             if not holds:
                 failures += 1
                 ElementTree.SubElement(case, "failure", message=message or "failed")
@@ -338,25 +440,46 @@ def junit(solutions: list[Solution | Report]) -> str:
 
 
 def _report_cases(report: Report) -> list[tuple[str, bool, str]]:
-    return [(fact.label, fact.verdict.holds,
-             f"derived {fact.derived}" + (f", claimed {fact.claimed}"
-                                          if fact.claimed is not None else ""))
-            for fact in report.checks]
+    return [
+        (
+            fact.label,
+            fact.verdict.holds,
+            f"derived {fact.derived}"
+            + (f", claimed {fact.claimed}" if fact.claimed is not None else ""),
+        )
+        for fact in report.checks
+    ]
 
 
 @cli.command("sheet")
 @click.argument("ids", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["markdown", "latex"]),
-              default="markdown", show_default=True)
-@click.option("--templates", "templates", type=click.Path(file_okay=False),
-              default=None, help="Folder of templates that replace the bundled ones "
-                                 "(sheet.md.j2, sheet.tex.j2, solution.*.j2, ...).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "latex"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "--templates",
+    "templates",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder of templates that replace the bundled ones "
+    "(sheet.md.j2, sheet.tex.j2, solution.*.j2, ...).",
+)
 @click.option("--title", default="Solutions", show_default=True)
 @output_option
 @problems_option
 @reports_errors
-def sheet_command(ids: tuple[str, ...], fmt: str, templates: str | None, title: str,
-                  output: str | None, problems_file: str | None) -> None:
+def sheet_command(
+    ids: tuple[str, ...],
+    fmt: str,
+    templates: str | None,
+    title: str,
+    output: str | None,
+    problems_file: str | None,
+) -> None:
     """Write a whole solution sheet (all problems by default)."""
     problems = select(load(problems_file), ids)
     solutions = [solve_any(p) for p in problems]
@@ -368,13 +491,16 @@ def sheet_command(ids: tuple[str, ...], fmt: str, templates: str | None, title: 
 @output_option
 @problems_option
 @reports_errors
-def code_command(problem_id: str, output: str | None, problems_file: str | None
-                 ) -> None:
+def code_command(
+    problem_id: str, output: str | None, problems_file: str | None
+) -> None:
     """Write the program of a coding problem (e.g. 7.16) as a Python file."""
     problem = load(problems_file).get(problem_id)
     if not isinstance(problem, KindProblem) or problem.kind != "code":
-        raise GradsymError(f"Problem {problem_id} is not a coding problem; "
-                           "'gradsym list' shows which problems are.")
+        raise GradsymError(
+            f"Problem {problem_id} is not a coding problem; "
+            "'gradsym list' shows which problems are."
+        )
     from gradsym.kinds.code import program
 
     write_output(program(problem), output)

@@ -100,13 +100,16 @@ class Derivation:
     direct_results: dict[Pair, sympy.Expr] = field(default_factory=dict)
     skipped: str | None = None  # why this mode was not run, if it was not
 
-    def direct_groups(self) -> list[tuple[str, sympy.Expr, list[tuple[str, sympy.Expr]]]]:
+    def direct_groups(
+        self,
+    ) -> list[tuple[str, sympy.Expr, list[tuple[str, sympy.Expr]]]]:
         """Direct mode's work: each substituted expression once, with the
         derivatives taken of it, as (of, expression, [(wrt, derivative)])."""
         groups: dict[tuple[str, sympy.Expr], list[tuple[str, sympy.Expr]]] = {}
         for (of, wrt), expr in self.expressions.items():
             groups.setdefault((of, expr), []).append(
-                (wrt, self.direct_results[(of, wrt)]))
+                (wrt, self.direct_results[(of, wrt)])
+            )
         return [(of, expr, found) for (of, expr), found in groups.items()]
 
     def value(self, pair: Pair) -> sympy.Expr | None:

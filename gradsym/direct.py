@@ -24,10 +24,15 @@ def expression(graph: Graph, of: str, wrt: str) -> sympy.Expr:
 def derive(graph: Graph, wanted: list[Pair]) -> Derivation:
     """Every wanted derivative by SymPy's ``diff`` of the substituted graph."""
     if not graph.is_small:
-        return Derivation("direct", skipped=(
-            f"the graph ({graph.size} operations, {graph.depth} nodes deep) is larger "
-            f"than the {MAX_SUBSTITUTED_SIZE} operations and {MAX_SUBSTITUTED_DEPTH} "
-            "nodes deep for which substituting it into one expression stays practical"))
+        return Derivation(
+            "direct",
+            skipped=(
+                f"the graph ({graph.size} operations, {graph.depth} nodes deep) "
+                f"is larger than the {MAX_SUBSTITUTED_SIZE} operations and "
+                f"{MAX_SUBSTITUTED_DEPTH} nodes deep for which substituting it "
+                "into one expression stays practical"
+            ),
+        )
     expressions = {(of, wrt): expression(graph, of, wrt) for of, wrt in wanted}
     results = {
         (of, wrt): sympy.diff(expr, symbol(wrt))

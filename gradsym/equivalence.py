@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sympy
 
 from gradsym.limits import OutOfTime, time_limit
-from gradsym.numeric import Value, as_float
+from gradsym.numeric import Value, as_float, close
 
 MIN_POINTS = 12  # valid points needed before a numeric verdict
 SYMBOLIC_MAX_OPS = 600  # larger differences are left to the numeric stage
@@ -58,16 +58,18 @@ class Tally:
         self.skipped = 0
         self.counterexample: Counterexample | None = None
 
-    def add(self, point: dict[str, Value], left: Value | None, right: Value | None,
-            agree: Callable[[Value, Value], bool]) -> None:
+    def add(
+        self, point: dict[str, Value], left: Value | None, right: Value | None
+    ) -> None:
         if left is None or right is None:
             self.skipped += 1
             return
         self.points += 1
-        if self.counterexample is None and not agree(left, right):
+        if self.counterexample is None and not close(left, right):
             self.counterexample = Counterexample(
                 {name: as_float(value) for name, value in point.items()},
-                as_float(left), as_float(right),
+                as_float(left),
+                as_float(right),
             )
 
     def verdict(self, proof: Callable[[], bool] | None = None) -> Verdict:
@@ -76,14 +78,21 @@ class Tally:
         if proof is not None and proof():
             return Verdict(EQUIVALENT, "symbolic", self.points)
         if self.points < MIN_POINTS:
-            return Verdict(UNDECIDED, None, self.points, note=(
-                f"only {self.points} of {self.points + self.skipped} points gave "
-                f"finite real values on both sides; {MIN_POINTS} are needed"))
+            return Verdict(
+                UNDECIDED,
+                None,
+                self.points,
+                note=(
+                    f"only {self.points} of {self.points + self.skipped} points gave "
+                    f"finite real values on both sides; {MIN_POINTS} are needed"
+                ),
+            )
         return Verdict(EQUIVALENT, "numeric", self.points)
 
 
-def symbolically_zero(difference: sympy.Expr, seconds: float = SIMPLIFY_SECONDS
-                      ) -> bool:
+def symbolically_zero(
+    difference: sympy.Expr, seconds: float = SIMPLIFY_SECONDS
+) -> bool:
     """True when ``difference`` is proven 0; False when not proven in time."""
     if difference == 0:
         return True

@@ -21,7 +21,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy
 
@@ -58,7 +58,7 @@ class _Token:
     column: int  # 1-based
 
 
-@lru_cache(maxsize=None)
+@cache
 def symbol(name: str) -> sympy.Symbol:
     """The real symbol that ``name`` stands for in every gradsym expression."""
     return sympy.Symbol(name, real=True)

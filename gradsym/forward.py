@@ -26,7 +26,8 @@ def sweep(graph: Graph, wrt: str, targets: list[str]) -> Sweep:
         rule = rule_of(graph.nodes[name])
         terms = [
             Term((parent, wrt), (name, parent), graph.local_partial(name, parent), rule)
-            for parent in graph.parents[name] if parent in reached
+            for parent in graph.parents[name]
+            if parent in reached
         ]
         reached.add(name)
         result.add(name, wrt, terms)

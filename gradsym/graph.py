@@ -91,8 +91,9 @@ class Graph:
             self._partials[key] = sympy.diff(self.nodes[node], symbol(parent))
         return self._partials[key]
 
-    def substitute(self, expr: sympy.Expr, keep: set[str] | frozenset[str] = frozenset()
-                   ) -> sympy.Expr:
+    def substitute(
+        self, expr: sympy.Expr, keep: set[str] | frozenset[str] = frozenset()
+    ) -> sympy.Expr:
         """Replace graph names in ``expr`` by their definitions, except ``keep``.
 
         Walks the nodes from last to first once, so each definition is

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeAlias
 
 import mpmath
 import sympy
@@ -18,7 +19,14 @@ from sympy.core.relational import Relational
 from gradsym.expressions import symbol
 from gradsym.graph import Graph
 from gradsym.primitives import (
-    heaviside, indicator, leaky_relu, maximum, minimum, rect, relu, sigmoid,
+    heaviside,
+    indicator,
+    leaky_relu,
+    maximum,
+    minimum,
+    rect,
+    relu,
+    sigmoid,
 )
 
 PRECISION = 50  # decimal digits
@@ -29,7 +37,7 @@ class OffDomain(ArithmeticError):
     """The expression has no finite real value at this point."""
 
 
-Value = mpmath.mpf
+Value: TypeAlias = Any  # a real mpmath.mpf
 Env = Mapping[sympy.Symbol, Value]
 Memo = dict[sympy.Basic, Value]
 
@@ -75,6 +83,7 @@ def _angle(rule: Callable[[Value], Value]) -> Callable[[Value], Value]:
         if abs(z) > MAX_ANGLE:
             raise OffDomain("argument too large for a meaningful value")
         return rule(z)
+
     return bounded
 
 
@@ -164,15 +173,24 @@ def _holds(condition: sympy.Basic, env: Env, memo: Memo) -> bool:
     if isinstance(condition, Relational):
         left = _value(condition.lhs, env, memo)
         right = _value(condition.rhs, env, memo)
-        return bool({"<": left < right, "<=": left <= right, ">": left > right,
-                     ">=": left >= right, "==": left == right,
-                     "!=": left != right}[condition.rel_op])
+        return bool(
+            {
+                "<": left < right,
+                "<=": left <= right,
+                ">": left > right,
+                ">=": left >= right,
+                "==": left == right,
+                "!=": left != right,
+            }[condition.rel_op]
+        )
     if condition in (sympy.true, sympy.false):
         return bool(condition)
     raise NotImplementedError(f"no numeric rule for {condition}")
 
 
-def forward_values(graph: Graph, point: Mapping[str, Value]) -> dict[sympy.Symbol, Value]:
+def forward_values(
+    graph: Graph, point: Mapping[str, Value]
+) -> dict[sympy.Symbol, Value]:
     """Every leaf and node value at ``point`` (values of the leaves)."""
     env: dict[sympy.Symbol, Value] = {symbol(n): point[n] for n in graph.leaves}
     with mpmath.workdps(PRECISION):
@@ -181,8 +199,9 @@ def forward_values(graph: Graph, point: Mapping[str, Value]) -> dict[sympy.Symbo
     return env
 
 
-def random_points(leaves: tuple[str, ...], count: int, seed: str
-                  ) -> Iterator[dict[str, Value]]:
+def random_points(
+    leaves: tuple[str, ...], count: int, seed: str
+) -> Iterator[dict[str, Value]]:
     """Reproducible random points: both signs, several scales."""
     generator = random.Random(seed)
     with mpmath.workdps(PRECISION):

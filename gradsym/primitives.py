@@ -224,6 +224,8 @@ def rule_of(expr: sympy.Expr) -> str:
         return "constant"
     rule = next((r for kind, r in _RULES.items() if isinstance(expr, kind)), "")
     inner = [a for a in expr.args if not a.is_number]
-    if isinstance(expr, Function) and not all(isinstance(a, sympy.Symbol) for a in inner):
+    if isinstance(expr, Function) and not all(
+        isinstance(a, sympy.Symbol) for a in inner
+    ):
         return f"chain rule with {rule}" if rule else "chain rule"
     return rule or "chain rule"

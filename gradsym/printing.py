@@ -15,23 +15,46 @@ from sympy.printing.str import StrPrinter
 
 from gradsym.expressions import symbol
 from gradsym.primitives import (
-    heaviside, indicator, leaky_relu, maximum, minimum, rect, relu, sigmoid,
+    heaviside,
+    indicator,
+    leaky_relu,
+    maximum,
+    minimum,
+    rect,
+    relu,
+    sigmoid,
 )
 
 # class -> name in the expression syntax
 _SYNTAX_NAMES: dict[type, str] = {
-    sympy.Abs: "abs", sympy.sign: "sign", maximum: "max", minimum: "min",
-    sigmoid: "sig", relu: "relu", leaky_relu: "leaky_relu",
-    heaviside: "heaviside", rect: "rect", indicator: "indicator",
+    sympy.Abs: "abs",
+    sympy.sign: "sign",
+    maximum: "max",
+    minimum: "min",
+    sigmoid: "sig",
+    relu: "relu",
+    leaky_relu: "leaky_relu",
+    heaviside: "heaviside",
+    rect: "rect",
+    indicator: "indicator",
 }
 
 # class -> LaTeX operator name, written before square brackets
 _BOOK_NAMES: dict[type, str] = {
-    sympy.exp: r"\exp", sympy.log: r"\log", sympy.sin: r"\sin", sympy.cos: r"\cos",
-    sympy.tan: r"\tan", sympy.tanh: r"\tanh", sympy.sign: r"\mathrm{sign}",
-    maximum: r"\max", minimum: r"\min", sigmoid: r"\mathrm{sig}",
-    relu: r"\mathrm{ReLU}", leaky_relu: r"\mathrm{LReLU}",
-    heaviside: r"\mathrm{heaviside}", rect: r"\mathrm{rect}",
+    sympy.exp: r"\exp",
+    sympy.log: r"\log",
+    sympy.sin: r"\sin",
+    sympy.cos: r"\cos",
+    sympy.tan: r"\tan",
+    sympy.tanh: r"\tanh",
+    sympy.sign: r"\mathrm{sign}",
+    maximum: r"\max",
+    minimum: r"\min",
+    sigmoid: r"\mathrm{sig}",
+    relu: r"\mathrm{ReLU}",
+    leaky_relu: r"\mathrm{LReLU}",
+    heaviside: r"\mathrm{heaviside}",
+    rect: r"\mathrm{rect}",
     indicator: r"\mathbb{I}",
 }
 

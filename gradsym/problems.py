@@ -22,7 +22,13 @@ MAX_NODES = 5_000
 
 COMMON_KEYS = ("id", "title", "statement", "kind")
 GRAPH_KEYS = COMMON_KEYS + (
-    "inputs", "parameters", "graph", "output", "wrt", "claims", "mode_cost",
+    "inputs",
+    "parameters",
+    "graph",
+    "output",
+    "wrt",
+    "claims",
+    "mode_cost",
 )
 CLAIM_KEYS = ("of", "wrt", "value")
 KINDS = ("graph", *MODULES)
@@ -129,6 +135,7 @@ def loads(text: str, source: str = "<text>") -> ProblemSet:
 
 # -- YAML with positions ------------------------------------------------------
 
+
 def _read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, tuple[int, int]]]:
     loader = yaml.SafeLoader(text)
     try:
@@ -137,7 +144,10 @@ def _read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, tuple[int, int]
                 mark = event.start_mark
                 raise ProblemFileError(
                     "YAML aliases (*name) are not allowed in problem files; write "
-                    "the value out.", source, line=mark.line + 1, column=mark.column + 1
+                    "the value out.",
+                    source,
+                    line=mark.line + 1,
+                    column=mark.column + 1,
                 )
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -149,7 +159,9 @@ def _read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, tuple[int, int]
             column=mark.column + 1 if mark else None,
         ) from None
     except yaml.YAMLError as error:
-        raise ProblemFileError(f"The file is not valid YAML: {error}.", source) from None
+        raise ProblemFileError(
+            f"The file is not valid YAML: {error}.", source
+        ) from None
     finally:
         loader.dispose()
     marks: dict[Path_, tuple[int, int]] = {}
@@ -158,8 +170,9 @@ def _read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, tuple[int, int]
     return _plain(node, (), marks, source), marks
 
 
-def _plain(node: yaml.Node, path: Path_, marks: dict[Path_, tuple[int, int]],
-           source: str) -> Any:
+def _plain(
+    node: yaml.Node, path: Path_, marks: dict[Path_, tuple[int, int]], source: str
+) -> Any:
     """Convert a YAML node to plain data, refusing duplicate keys."""
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
@@ -170,20 +183,27 @@ def _plain(node: yaml.Node, path: Path_, marks: dict[Path_, tuple[int, int]],
             key = key_node.value
             if key in result:
                 raise _at(
-                    source, key_node,
+                    source,
+                    key_node,
                     f"Duplicate key {key!r}: each key may appear once (the first is "
                     f"at line {marks[path + (key,)][0]}).",
                 )
             result[key] = _plain(value_node, path + (key,), marks, source)
-            marks[path + (key,)] = (key_node.start_mark.line + 1,
-                                    key_node.start_mark.column + 1)
+            marks[path + (key,)] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
             quoted = 1 if getattr(value_node, "style", None) in ("'", '"') else 0
-            marks[path + (key, "=")] = (value_node.start_mark.line + 1,
-                                        value_node.start_mark.column + 1 + quoted)
+            marks[path + (key, "=")] = (
+                value_node.start_mark.line + 1,
+                value_node.start_mark.column + 1 + quoted,
+            )
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(item, path + (i,), marks, source)
-                for i, item in enumerate(node.value)]
+        return [
+            _plain(item, path + (i,), marks, source)
+            for i, item in enumerate(node.value)
+        ]
     if node.tag == "tag:yaml.org,2002:null":
         return None
     if node.tag == "tag:yaml.org,2002:bool":
@@ -199,11 +219,15 @@ class _Number(str):
 
 def _at(source: str, node: yaml.Node, message: str) -> ProblemFileError:
     return ProblemFileError(
-        message, source, line=node.start_mark.line + 1, column=node.start_mark.column + 1
+        message,
+        source,
+        line=node.start_mark.line + 1,
+        column=node.start_mark.column + 1,
     )
 
 
 # -- the schema ---------------------------------------------------------------
+
 
 class _Validator:
     def __init__(self, source: str, marks: dict[Path_, tuple[int, int]]):
@@ -239,8 +263,9 @@ class _Validator:
             problems.append(problem)
         return ProblemSet(self.source, tuple(problems))
 
-    def keys(self, mapping: dict[str, Any], path: Path_, known: tuple[str, ...]
-             ) -> None:
+    def keys(
+        self, mapping: dict[str, Any], path: Path_, known: tuple[str, ...]
+    ) -> None:
         for key in mapping:
             if key not in known:
                 raise self.error(
@@ -249,15 +274,18 @@ class _Validator:
                     f"The keys here are: {', '.join(known)}.",
                 )
 
-    def text(self, mapping: dict[str, Any], key: str, path: Path_,
-             required: bool = True) -> str:
+    def text(
+        self, mapping: dict[str, Any], key: str, path: Path_, required: bool = True
+    ) -> str:
         if key not in mapping or mapping[key] is None:
             if required:
                 raise self.error(path, f"Missing {key!r}: every problem needs one.")
             return ""
         value = mapping[key]
         if not isinstance(value, str):
-            raise self.error(path + (key,), f"{key!r} must be text, not {_kind(value)}.")
+            raise self.error(
+                path + (key,), f"{key!r} must be text, not {_kind(value)}."
+            )
         return str(value)
 
     def names(self, mapping: dict[str, Any], key: str, path: Path_) -> list[str]:
@@ -316,12 +344,14 @@ class _Validator:
             output=output,
             wrt=tuple(wrt),
             claims=tuple(claims),
-            mode_cost=tuple(self.integers(entry, "mode_cost", path, minimum=1,
-                                          maximum=1_000_000)),
+            mode_cost=tuple(
+                self.integers(entry, "mode_cost", path, minimum=1, maximum=1_000_000)
+            ),
         )
 
-    def kind_problem(self, entry: dict[str, Any], path: Path_, kind: str
-                     ) -> KindProblem:
+    def kind_problem(
+        self, entry: dict[str, Any], path: Path_, kind: str
+    ) -> KindProblem:
         spec = get_kind(kind)
         self.keys(entry, path, COMMON_KEYS + spec.keys)
         return KindProblem(
@@ -334,9 +364,15 @@ class _Validator:
 
     # -- checks that kinds use too ---------------------------------------------
 
-    def integer(self, entry: dict[str, Any], key: str, path: Path_,
-                default: int | None = None, minimum: int | None = None,
-                maximum: int | None = None) -> int:
+    def integer(
+        self,
+        entry: dict[str, Any],
+        key: str,
+        path: Path_,
+        default: int | None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int:
         """A whole number within bounds; ``default`` when absent (if given)."""
         if entry.get(key) is None:
             if default is None:
@@ -344,44 +380,69 @@ class _Validator:
             return default
         return self.whole(entry[key], path + (key,), key, minimum, maximum)
 
-    def integers(self, entry: dict[str, Any], key: str, path: Path_,
-                 minimum: int | None = None, maximum: int | None = None
-                 ) -> list[int]:
+    def integers(
+        self,
+        entry: dict[str, Any],
+        key: str,
+        path: Path_,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> list[int]:
         """A list of whole numbers within bounds; [] when absent."""
         value = entry.get(key)
         if value is None:
             return []
         if not isinstance(value, list):
             raise self.error(path + (key,), f"{key!r} must be a list of whole numbers.")
-        return [self.whole(item, path + (key, i), key, minimum, maximum)
-                for i, item in enumerate(value)]
+        return [
+            self.whole(item, path + (key, i), key, minimum, maximum)
+            for i, item in enumerate(value)
+        ]
 
-    def whole(self, value: Any, path: Path_, key: str, minimum: int | None,
-              maximum: int | None) -> int:
+    def whole(
+        self,
+        value: Any,
+        path: Path_,
+        key: str,
+        minimum: int | None,
+        maximum: int | None,
+    ) -> int:
         if not isinstance(value, _Number) or not str(value).lstrip("-").isdigit():
             raise self.error(path, f"{key!r} must be a whole number, not {value!r}.")
         number = int(value)
         if (minimum is not None and number < minimum) or (
-                maximum is not None and number > maximum):
-            raise self.error(path, f"{key!r} must be between {minimum} and {maximum}, "
-                                   f"not {number}.")
+            maximum is not None and number > maximum
+        ):
+            raise self.error(
+                path, f"{key!r} must be between {minimum} and {maximum}, not {number}."
+            )
         return number
 
-    def choice(self, entry: dict[str, Any], key: str, path: Path_,
-               choices: tuple[str, ...], default: str | None = None) -> str:
+    def choice(
+        self,
+        entry: dict[str, Any],
+        key: str,
+        path: Path_,
+        choices: tuple[str, ...],
+        default: str | None = None,
+    ) -> str:
         value = entry.get(key)
         if value is None:
             if default is None:
                 raise self.error(path, f"Missing {key!r}: one of {', '.join(choices)}.")
             return default
         if value not in choices:
-            raise self.error(path + (key,), f"{key!r} must be one of "
-                             f"{', '.join(choices)}, not {value!r}."
-                             f"{nearest(str(value), set(choices))}")
+            raise self.error(
+                path + (key,),
+                f"{key!r} must be one of "
+                f"{', '.join(choices)}, not {value!r}."
+                f"{nearest(str(value), set(choices))}",
+            )
         return str(value)
 
-    def leaves(self, inputs: list[str], parameters: list[str], path: Path_
-               ) -> tuple[str, ...]:
+    def leaves(
+        self, inputs: list[str], parameters: list[str], path: Path_
+    ) -> tuple[str, ...]:
         seen: set[str] = set()
         for key, names in (("inputs", inputs), ("parameters", parameters)):
             for index, name in enumerate(names):
@@ -393,8 +454,9 @@ class _Validator:
                 seen.add(name)
         return tuple(inputs + parameters)
 
-    def graph(self, entry: dict[str, Any], path: Path_, leaves: tuple[str, ...]
-              ) -> Graph:
+    def graph(
+        self, entry: dict[str, Any], path: Path_, leaves: tuple[str, ...]
+    ) -> Graph:
         definitions = entry.get("graph")
         if not isinstance(definitions, dict) or not definitions:
             raise self.error(
@@ -424,7 +486,9 @@ class _Validator:
 
     def expression(self, text: Any, path: Path_) -> sympy.Expr:
         if not isinstance(text, str):
-            raise self.error(path, f"Expected an expression as text, not {_kind(text)}.")
+            raise self.error(
+                path, f"Expected an expression as text, not {_kind(text)}."
+            )
         try:
             return parse(str(text))
         except ExpressionError as error:
@@ -438,8 +502,14 @@ class _Validator:
         except LimitError as error:
             raise self.error(path, str(error)) from None
 
-    def check_scope(self, expr: sympy.Expr, path: Path_, leaves: tuple[str, ...],
-                    nodes: dict[str, sympy.Expr], definitions: dict[str, Any]) -> None:
+    def check_scope(
+        self,
+        expr: sympy.Expr,
+        path: Path_,
+        leaves: tuple[str, ...],
+        nodes: dict[str, sympy.Expr],
+        definitions: dict[str, Any],
+    ) -> None:
         known = set(leaves) | set(nodes)
         for name in sorted(s.name for s in expr.free_symbols):
             if name in known:
@@ -476,13 +546,22 @@ class _Validator:
             )
         return str(output)
 
-    def wrt(self, entry: dict[str, Any], path: Path_, graph: Graph,
-            inputs: list[str], parameters: list[str]) -> list[str]:
+    def wrt(
+        self,
+        entry: dict[str, Any],
+        path: Path_,
+        graph: Graph,
+        inputs: list[str],
+        parameters: list[str],
+    ) -> list[str]:
         if entry.get("wrt") is None:
             default = parameters or inputs
             if not default:
-                raise self.error(path, "Nothing to differentiate with respect to: "
-                                       "declare inputs or parameters, or give 'wrt'.")
+                raise self.error(
+                    path,
+                    "Nothing to differentiate with respect to: "
+                    "declare inputs or parameters, or give 'wrt'.",
+                )
             return default
         names = self.names(entry, "wrt", path)
         for index, name in enumerate(names):
@@ -494,8 +573,9 @@ class _Validator:
                 )
         return names
 
-    def claims(self, entry: dict[str, Any], path: Path_, graph: Graph, output: str
-               ) -> list[Claim]:
+    def claims(
+        self, entry: dict[str, Any], path: Path_, graph: Graph, output: str
+    ) -> list[Claim]:
         raw = entry.get("claims") or []
         if not isinstance(raw, list):
             raise self.error(path + ("claims",), "'claims' must be a list.")
@@ -511,29 +591,40 @@ class _Validator:
             claims.append(self.claim(item, where, graph, output))
         return claims
 
-    def claim(self, item: dict[str, Any], path: Path_, graph: Graph, output: str
-              ) -> Claim:
+    def claim(
+        self, item: dict[str, Any], path: Path_, graph: Graph, output: str
+    ) -> Claim:
         of = str(item.get("of") or output)
         wrt = str(item["wrt"])
         if of not in graph.nodes:
-            raise self.error(path + ("of",), f"The claim's 'of' names {of!r}, which is "
-                             f"not a graph node.{nearest(of, set(graph.nodes))}")
+            raise self.error(
+                path + ("of",),
+                f"The claim's 'of' names {of!r}, which is "
+                f"not a graph node.{nearest(of, set(graph.nodes))}",
+            )
         if wrt not in graph.position:
-            raise self.error(path + ("wrt",), f"The claim's 'wrt' names {wrt!r}, which "
-                             "is not an input, parameter or graph node."
-                             f"{nearest(wrt, set(graph.position))}")
+            raise self.error(
+                path + ("wrt",),
+                f"The claim's 'wrt' names {wrt!r}, which "
+                "is not an input, parameter or graph node."
+                f"{nearest(wrt, set(graph.position))}",
+            )
         text = item["value"]
         value = self.expression(text, path + ("value",))
         unknown = {s.name for s in value.free_symbols} - set(graph.position)
         if unknown:
             name = sorted(unknown)[0]
-            raise self.error(path + ("value",), f"The claim uses {name!r}, which is not "
-                             f"declared.{nearest(name, set(graph.position))}")
+            raise self.error(
+                path + ("value",),
+                f"The claim uses {name!r}, which is not "
+                f"declared.{nearest(name, set(graph.position))}",
+            )
         return Claim(of=of, wrt=wrt, text=str(text), value=value)
 
 
 def _cycle(start: str, definitions: dict[str, Any]) -> list[str]:
     """A cycle through ``start`` among the raw definitions, or []."""
+
     def uses(name: str) -> list[str]:
         try:
             expr = parse(str(definitions[name]))
@@ -557,8 +648,12 @@ def _cycle(start: str, definitions: dict[str, Any]) -> list[str]:
 def _kind(value: Any) -> str:
     if isinstance(value, _Number):
         return "a number"
-    return {dict: "a mapping", list: "a list", bool: "true/false",
-            type(None): "nothing"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        bool: "true/false",
+        type(None): "nothing",
+    }.get(type(value), type(value).__name__)
 
 
 def parse_claim(text: str, problem: Problem) -> Claim:
@@ -597,6 +692,13 @@ def parse_claim(text: str, problem: Problem) -> Claim:
 
 
 __all__ = [
-    "AnyProblem", "Claim", "KindProblem", "Problem", "ProblemSet", "load", "loads",
-    "parse_claim", "symbol",
+    "AnyProblem",
+    "Claim",
+    "KindProblem",
+    "Problem",
+    "ProblemSet",
+    "load",
+    "loads",
+    "parse_claim",
+    "symbol",
 ]

@@ -15,7 +15,12 @@ from gradsym.equivalence import Verdict
 from gradsym.errors import GradsymError
 from gradsym.numeric import as_float
 from gradsym.printing import (
-    name_latex, partial_latex, partial_text, point_text, to_latex, to_text,
+    name_latex,
+    partial_latex,
+    partial_text,
+    point_text,
+    to_latex,
+    to_text,
 )
 from gradsym.report import Equation, Report, Table
 from gradsym.solution import Solution
@@ -23,8 +28,15 @@ from gradsym.solution import Solution
 FORMATS = {"text": "txt", "markdown": "md", "latex": "tex"}
 
 _LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
 
@@ -66,8 +78,10 @@ def verdict_text(verdict: Verdict) -> str:
     if verdict.status == "not-equivalent":
         example = verdict.counterexample
         assert example is not None
-        return (f"not equivalent: at {point_text(example.point)} the claim gives "
-                f"{example.left:.10g} but the derivative is {example.right:.10g}")
+        return (
+            f"not equivalent: at {point_text(example.point)} the claim gives "
+            f"{example.left:.10g} but the derivative is {example.right:.10g}"
+        )
     return f"undecided: {verdict.note}"
 
 
@@ -84,8 +98,11 @@ def factor_latex(expr: sympy.Expr) -> str:
 def agreement_text(verdict: Verdict) -> str:
     """How the modes compare, for one derivative."""
     if verdict.holds:
-        how = ("proved symbolically" if verdict.decided_by == "symbolic"
-               else f"at {verdict.points} random points")
+        how = (
+            "proved symbolically"
+            if verdict.decided_by == "symbolic"
+            else f"at {verdict.points} random points"
+        )
         return f"the modes agree ({how})"
     return f"the modes DISAGREE: {verdict_text(verdict)}"
 
@@ -94,8 +111,9 @@ def table_text(table: Table) -> str:
     """A table in plain text, columns padded to line up."""
     cells = [list(table.header)] + [list(row) for row in table.rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
-             for row in cells]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join("  " + line for line in lines)
 
@@ -127,9 +145,18 @@ def environment(extra: str | Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        tex=to_latex, text=to_text, factor_tex=factor_latex, name_tex=name_latex, latex_text=latex_text,
-        statement_tex=markdown_to_latex, verdict=verdict_text, agreement=agreement_text, number=_number,
-        point=point_text, table_text=table_text, rhs_tex=rhs_latex,
+        tex=to_latex,
+        text=to_text,
+        factor_tex=factor_latex,
+        name_tex=name_latex,
+        latex_text=latex_text,
+        statement_tex=markdown_to_latex,
+        verdict=verdict_text,
+        agreement=agreement_text,
+        number=_number,
+        point=point_text,
+        table_text=table_text,
+        rhs_tex=rhs_latex,
     )
     env.globals.update(dtex=partial_latex, dtext=partial_text, shown=_shown_steps)
     return env
@@ -144,8 +171,12 @@ def _shown_steps(solution: Solution, mode: str) -> list[Step]:
     else:  # forward sweeps from the inputs and parameters, if any are wanted
         leaves = set(problem.wrt) & set(problem.graph.leaves)
         seeds = leaves or set(problem.wrt)
-    return [step for sweep in derivation.sweeps if sweep.seed in seeds
-            for step in sweep.steps]
+    return [
+        step
+        for sweep in derivation.sweeps
+        if sweep.seed in seeds
+        for step in sweep.steps
+    ]
 
 
 def render(template: str, extra: str | Path | None = None, **context: Any) -> str:
@@ -162,23 +193,41 @@ def render(template: str, extra: str | Path | None = None, **context: Any) -> st
         raise GradsymError(f"Template error: {error.message}.") from None
 
 
-def render_solution(solution: Solution | Report, fmt: str,
-                    modes: tuple[str, ...] = MODES,
-                    templates: str | Path | None = None) -> str:
+def render_solution(
+    solution: Solution | Report,
+    fmt: str,
+    modes: tuple[str, ...] = MODES,
+    templates: str | Path | None = None,
+) -> str:
     """One worked solution in ``fmt`` (text, markdown or latex)."""
     name = "report" if isinstance(solution, Report) else "solution"
-    return render(f"{name}.{FORMATS[fmt]}.j2", templates,
-                  solution=solution, problem=solution.problem, modes=modes)
+    return render(
+        f"{name}.{FORMATS[fmt]}.j2",
+        templates,
+        solution=solution,
+        problem=solution.problem,
+        modes=modes,
+    )
 
 
-def render_sheet(solutions: list[Solution | Report], fmt: str,
-                 templates: str | Path | None = None, title: str = "") -> str:
+def render_sheet(
+    solutions: list[Solution | Report],
+    fmt: str,
+    templates: str | Path | None = None,
+    title: str = "",
+) -> str:
     """A whole solution sheet: a Markdown page or a complete LaTeX document."""
-    return render(f"sheet.{FORMATS[fmt]}.j2", templates,
-                  solutions=solutions, modes=MODES, title=title)
+    return render(
+        f"sheet.{FORMATS[fmt]}.j2",
+        templates,
+        solutions=solutions,
+        modes=MODES,
+        title=title,
+    )
 
 
 # -- JSON -------------------------------------------------------------------
+
 
 def _expr(expr: sympy.Expr | None) -> str | None:
     return None if expr is None else to_text(expr)
@@ -190,8 +239,12 @@ def _verdict(verdict: Verdict) -> dict[str, Any]:
         "verdict": verdict.status,
         "decided_by": verdict.decided_by,
         "points": verdict.points,
-        "counterexample": None if example is None else {
-            "point": example.point, "claimed": example.left, "derived": example.right,
+        "counterexample": None
+        if example is None
+        else {
+            "point": example.point,
+            "claimed": example.left,
+            "derived": example.right,
         },
         **({"note": verdict.note} if verdict.note else {}),
     }
@@ -200,25 +253,40 @@ def _verdict(verdict: Verdict) -> dict[str, Any]:
 def claims_json(solution: Solution | Report) -> list[dict[str, Any]]:
     if isinstance(solution, Report):
         return [
-            {"problem": solution.problem.id, "label": check.label,
-             "value": check.claimed, "derived": check.derived,
-             **_verdict(check.verdict)}
+            {
+                "problem": solution.problem.id,
+                "label": check.label,
+                "value": check.claimed,
+                "derived": check.derived,
+                **_verdict(check.verdict),
+            }
             for check in solution.checks
         ]
     return [
-        {"problem": solution.problem.id, "of": check.claim.of, "wrt": check.claim.wrt,
-         "value": check.claim.text, "derived": _expr(check.derived),
-         **_verdict(check.verdict)}
+        {
+            "problem": solution.problem.id,
+            "of": check.claim.of,
+            "wrt": check.claim.wrt,
+            "value": check.claim.text,
+            "derived": _expr(check.derived),
+            **_verdict(check.verdict),
+        }
         for check in solution.claims
     ]
 
 
 def _step_json(step: Step) -> dict[str, Any]:
     return {
-        "of": step.of, "wrt": step.wrt, "value": to_text(step.value),
+        "of": step.of,
+        "wrt": step.wrt,
+        "value": to_text(step.value),
         "terms": [
-            {"known": list(term.known), "local": list(term.local),
-             "local_value": to_text(term.local_value), "rule": term.rule}
+            {
+                "known": list(term.known),
+                "local": list(term.local),
+                "local_value": to_text(term.local_value),
+                "rule": term.rule,
+            }
             for term in step.terms
         ],
     }
@@ -245,8 +313,12 @@ def solution_json(solution: Solution | Report) -> dict[str, Any]:
             steps[mode] = {"skipped": derivation.skipped}
         elif mode == "direct":
             steps[mode] = [
-                {"of": of, "wrt": wrt, "expression": to_text(expr),
-                 "value": to_text(derivation.direct_results[(of, wrt)])}
+                {
+                    "of": of,
+                    "wrt": wrt,
+                    "expression": to_text(expr),
+                    "value": to_text(derivation.direct_results[(of, wrt)]),
+                }
                 for (of, wrt), expr in derivation.expressions.items()
             ]
         else:
@@ -259,10 +331,15 @@ def solution_json(solution: Solution | Report) -> dict[str, Any]:
         "title": problem.title,
         "output": problem.output,
         "derivatives": [
-            {"of": d.of, "wrt": d.wrt, "value": to_text(d.value),
-             "expanded": _expr(d.expanded),
-             "modes": {m: _expr(v) for m, v in d.modes.items()},
-             "agree": d.agreement.holds, "decided_by": d.agreement.decided_by}
+            {
+                "of": d.of,
+                "wrt": d.wrt,
+                "value": to_text(d.value),
+                "expanded": _expr(d.expanded),
+                "modes": {m: _expr(v) for m, v in d.modes.items()},
+                "agree": d.agreement.holds,
+                "decided_by": d.agreement.decided_by,
+            }
             for d in solution.derivatives
         ],
         "steps": steps,

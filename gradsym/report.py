@@ -9,7 +9,7 @@ a derived fact with its verdict), and plain data for JSON.  Rendering and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import sympy
 
@@ -57,7 +57,7 @@ class Code:
     kind: str = "code"
 
 
-Block = Union[Paragraph, Equations, Table, Code]
+Block = Paragraph | Equations | Table | Code
 
 
 @dataclass(frozen=True)
@@ -98,27 +98,38 @@ class Report:
         self.blocks.append(Equations(tuple(rows)))
 
     def table(self, header: list[str], rows: list[list[Any]]) -> None:
-        self.blocks.append(Table(tuple(header), tuple(tuple(str(c) for c in r)
-                                                     for r in rows)))
+        self.blocks.append(
+            Table(tuple(header), tuple(tuple(str(c) for c in r) for r in rows))
+        )
 
     def code(self, language: str, text: str) -> None:
         self.blocks.append(Code(language, text))
 
-    def check(self, label: str, derived: Any, holds: bool, claimed: Any = None,
-              decided_by: str = "symbolic", points: int = 0, note: str = "") -> Check:
+    def check(
+        self,
+        label: str,
+        derived: Any,
+        holds: bool,
+        claimed: Any = None,
+        decided_by: str = "symbolic",
+        points: int = 0,
+        note: str = "",
+    ) -> Check:
         """Record a fact; ``holds`` says whether the claim (or cross-check) holds."""
-        verdict = Verdict(EQUIVALENT if holds else NOT_EQUIVALENT, decided_by,
-                          points, note=note)
-        made = Check(label, _text(derived), verdict,
-                     None if claimed is None else _text(claimed))
+        verdict = Verdict(
+            EQUIVALENT if holds else NOT_EQUIVALENT, decided_by, points, note=note
+        )
+        made = Check(
+            label, _text(derived), verdict, None if claimed is None else _text(claimed)
+        )
         self.checks.append(made)
         return made
 
-    def check_equal(self, label: str, derived: Any, expected: Any,
-                    claimed: Any = None) -> Check:
+    def check_equal(
+        self, label: str, derived: Any, expected: Any, claimed: Any = None
+    ) -> Check:
         """Record that ``derived`` equals ``expected``, proved symbolically."""
-        return self.check(label, derived, same(derived, expected),
-                          claimed=claimed)
+        return self.check(label, derived, same(derived, expected), claimed=claimed)
 
 
 def same(a: Any, b: Any) -> bool:
@@ -127,7 +138,7 @@ def same(a: Any, b: Any) -> bool:
         a, b = sympy.Matrix(a), sympy.Matrix(b)
         if a.shape != b.shape:
             return False
-        return all(same(x, y) for x, y in zip(a, b))
+        return all(same(x, y) for x, y in zip(a, b, strict=True))
     difference = sympy.sympify(a) - sympy.sympify(b)
     if difference == 0:
         return True

@@ -22,9 +22,14 @@ def sweep(graph: Graph, of: str, wanted: list[str]) -> Sweep:
     names += [leaf for leaf in graph.leaves if leaf in upstream and leaf in wanted]
     for name in names:
         terms = [
-            Term((of, child), (child, name), graph.local_partial(child, name),
-                 rule_of(graph.nodes[child]))
-            for child in graph.children[name] if child in reached
+            Term(
+                (of, child),
+                (child, name),
+                graph.local_partial(child, name),
+                rule_of(graph.nodes[child]),
+            )
+            for child in graph.children[name]
+            if child in reached
         ]
         reached.add(name)
         result.add(of, name, terms)

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 import mpmath
 import sympy
 
 from gradsym import cost, direct, forward, reverse
 from gradsym.cost import ModeCost
-from gradsym.derivation import MODES, Derivation, Pair
+from gradsym.derivation import Derivation, Pair
 from gradsym.equivalence import Tally, Verdict, symbolically_zero
 from gradsym.expressions import symbol
 from gradsym.graph import Graph
 from gradsym.numeric import (
-    Memo, OffDomain, Value, close, evaluate, forward_values, random_points,
+    Memo,
+    OffDomain,
+    Value,
+    evaluate,
+    forward_values,
+    random_points,
 )
 from gradsym.problems import Claim, Problem
 
@@ -116,8 +122,11 @@ def wanted_pairs(problem: Problem, claims: tuple[Claim, ...]) -> list[Pair]:
     return list(dict.fromkeys(pairs))
 
 
-def solve(problem: Problem, claims: tuple[Claim, ...] | None = None,
-          at: Mapping[str, Value] | None = None) -> Solution:
+def solve(
+    problem: Problem,
+    claims: tuple[Claim, ...] | None = None,
+    at: Mapping[str, Value] | None = None,
+) -> Solution:
     """Derive every wanted derivative three ways and check them and the claims."""
     claims = problem.claims if claims is None else claims
     graph = problem.graph
@@ -138,21 +147,30 @@ def solve(problem: Problem, claims: tuple[Claim, ...] | None = None,
 def _forward(graph: Graph, wanted: list[Pair]) -> Derivation:
     sweeps = len({wrt for _, wrt in wanted})
     if sweeps * len(graph.nodes) > FORWARD_BUDGET:
-        return Derivation("forward", skipped=(
-            f"forward mode needs one pass per variable, {sweeps} passes over "
-            f"{len(graph.nodes)} nodes; it is checked instead by one pass along a "
-            "random direction v, comparing J.v with the reverse-mode gradient dotted "
-            "with v"))
+        return Derivation(
+            "forward",
+            skipped=(
+                f"forward mode needs one pass per variable, {sweeps} passes over "
+                f"{len(graph.nodes)} nodes; it is checked instead by one pass along "
+                "a random direction v, comparing J.v with the reverse-mode gradient "
+                "dotted with v"
+            ),
+        )
     return forward.derive(graph, wanted)
 
 
-def numbers(derivation: Derivation, wanted: list[Pair], env: dict[sympy.Symbol, Value],
-            memo: Memo | None = None) -> dict[Pair, Value | None]:
+def numbers(
+    derivation: Derivation,
+    wanted: list[Pair],
+    env: dict[sympy.Symbol, Value],
+    memo: Memo | None = None,
+) -> dict[Pair, Value | None]:
     """Each wanted derivative of a derivation at one point, step by step."""
     memo = {} if memo is None else memo
     if derivation.mode == "direct":
-        return {pair: _try(derivation.direct_results[pair], env, memo)
-                for pair in wanted}
+        return {
+            pair: _try(derivation.direct_results[pair], env, memo) for pair in wanted
+        }
     known: dict[Pair, Value | None] = {}
     for sweep in derivation.sweeps:
         for step in sweep.steps:
@@ -171,62 +189,96 @@ def numbers(derivation: Derivation, wanted: list[Pair], env: dict[sympy.Symbol, 
     return {pair: known.get(pair, mpmath.mpf(0)) for pair in wanted}
 
 
-def _try(expr: sympy.Expr, env: dict[sympy.Symbol, Value], memo: Memo | None = None
-         ) -> Value | None:
+def _try(
+    expr: sympy.Expr, env: dict[sympy.Symbol, Value], memo: Memo | None = None
+) -> Value | None:
     try:
         return evaluate(expr, env, memo)
     except (OffDomain, ZeroDivisionError, OverflowError, ValueError):
         return None
 
 
+@dataclass
+class _Evidence:
+    """The numeric evidence gathered for one problem, comparison by comparison."""
+
+    modes: dict[tuple[Pair, str], Tally]
+    claims: list[Tally]
+    directional: Tally | None
+
+
 def _check(solution: Solution, wanted: list[Pair], claims: tuple[Claim, ...]) -> None:
+    derivations = solution.derivations
+    graph = solution.problem.graph
+    reference = derivations["reverse"]
+    evidence = _sample(solution, wanted, claims)
+    if evidence.directional is not None:
+        solution.directional = evidence.directional.verdict()
+    for pair in wanted:
+        verdicts = [
+            tally.verdict(partial(_proven_modes, graph, derivations, mode, pair))
+            for (p, mode), tally in evidence.modes.items()
+            if p == pair
+        ]
+        if solution.directional is not None and not verdicts:
+            verdicts = [solution.directional]  # only J.v checked reverse mode
+        worst = min(verdicts, key=_rank)
+        solution.derivatives.append(
+            Derivative(pair[0], pair[1], worst, derivations, graph)
+        )
+    for claim, tally in zip(claims, evidence.claims, strict=True):
+        verdict = tally.verdict(partial(_proven_claim, graph, reference, claim))
+        solution.claims.append(ClaimCheck(claim, verdict, reference))
+
+
+def _sample(
+    solution: Solution, wanted: list[Pair], claims: tuple[Claim, ...]
+) -> _Evidence:
+    """Evaluate every mode and claim at the random points, node by node."""
     problem, derivations = solution.problem, solution.derivations
-    graph = problem.graph
     reference = derivations["reverse"]
     others = [m for m in ("direct", "forward") if not derivations[m].skipped]
-    mode_tallies = {(pair, m): Tally() for pair in wanted for m in others}
-    claim_tallies = [Tally() for _ in claims]
-    directional = Tally() if derivations["forward"].skipped else None
-    for index, point in enumerate(random_points(graph.leaves, POINTS, problem.id)):
+    evidence = _Evidence(
+        modes={(pair, m): Tally() for pair in wanted for m in others},
+        claims=[Tally() for _ in claims],
+        directional=Tally() if derivations["forward"].skipped else None,
+    )
+    tallies = [*evidence.modes.values(), *evidence.claims]
+    if evidence.directional is not None:
+        tallies.append(evidence.directional)
+    leaves = problem.graph.leaves
+    for index, point in enumerate(random_points(leaves, POINTS, problem.id)):
         try:
-            env = forward_values(graph, point)
+            env = forward_values(problem.graph, point)
         except OffDomain:
-            env = None
-        if env is None:
-            for tally in [*mode_tallies.values(), *claim_tallies]:
-                tally.add(point, None, None, close)
-            if directional is not None:
-                directional.add(point, None, None, close)
+            for tally in tallies:
+                tally.add(point, None, None)
             continue
         memo: Memo = {}
         ours = numbers(reference, wanted, env, memo)
         for mode in others:
             theirs = numbers(derivations[mode], wanted, env, memo)
             for pair in wanted:
-                mode_tallies[(pair, mode)].add(point, theirs[pair], ours[pair], close)
-        for claim, tally in zip(claims, claim_tallies):
+                evidence.modes[(pair, mode)].add(point, theirs[pair], ours[pair])
+        for claim, tally in zip(claims, evidence.claims, strict=True):
             claimed = _try(claim.value, env, memo)
-            tally.add(point, claimed, ours[(claim.of, claim.wrt)], close)
-        if directional is not None:
-            left, right = _directional(problem, env, ours, f"{problem.id}/{index}")
-            directional.add(point, left, right, close)
-    if directional is not None:
-        solution.directional = directional.verdict()
-    for pair in wanted:
-        verdicts = [
-            tally.verdict(lambda m=mode, p=pair: _proven(
-                graph, derivations[m].value(p), reference.value(p)))
-            for (p, mode), tally in mode_tallies.items() if p == pair
-        ]
-        if solution.directional is not None and not verdicts:
-            verdicts = [solution.directional]  # only J.v checked reverse mode
-        worst = min(verdicts, key=_rank)
-        solution.derivatives.append(
-            Derivative(pair[0], pair[1], worst, derivations, graph))
-    for claim, tally in zip(claims, claim_tallies):
-        verdict = tally.verdict(lambda c=claim: _proven(
-            graph, c.value, reference.value((c.of, c.wrt))))
-        solution.claims.append(ClaimCheck(claim, verdict, reference))
+            tally.add(point, claimed, ours[(claim.of, claim.wrt)])
+        if evidence.directional is not None:
+            seed = f"{problem.id}/{index}"
+            evidence.directional.add(point, *_directional(problem, env, ours, seed))
+    return evidence
+
+
+def _proven_modes(
+    graph: Graph, derivations: dict[str, Derivation], mode: str, pair: Pair
+) -> bool:
+    return _proven(
+        graph, derivations[mode].value(pair), derivations["reverse"].value(pair)
+    )
+
+
+def _proven_claim(graph: Graph, reference: Derivation, claim: Claim) -> bool:
+    return _proven(graph, claim.value, reference.value((claim.of, claim.wrt)))
 
 
 def _rank(verdict: Verdict) -> int:
@@ -241,9 +293,12 @@ def _proven(graph: Graph, left: sympy.Expr | None, right: sympy.Expr | None) -> 
     return left == right or symbolically_zero(graph.substitute(left - right))
 
 
-def _directional(problem: Problem, env: dict[sympy.Symbol, Value],
-                 gradient: dict[Pair, Value | None], seed: str
-                 ) -> tuple[Value | None, Value | None]:
+def _directional(
+    problem: Problem,
+    env: dict[sympy.Symbol, Value],
+    gradient: dict[Pair, Value | None],
+    seed: str,
+) -> tuple[Value | None, Value | None]:
     """(J.v by one forward pass, gradient . v) along a random direction v."""
     graph = problem.graph
     leaves = [w for w in problem.wrt if w in graph.leaves]
