@@ -112,7 +112,8 @@ def table_text(table: Table) -> str:
     cells = [list(table.header)] + [list(row) for row in table.rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(table.header))]
     lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in cells
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join("  " + line for line in lines)
