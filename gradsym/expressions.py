@@ -30,7 +30,7 @@ from gradsym.primitives import CONSTANTS, FUNCTIONS, indicator
 
 MAX_LENGTH = 10_000  # characters in one expression
 MAX_DEPTH = 80  # nested parentheses, calls and signs
-MAX_DIGITS = 60  # digits in one number
+MAX_DIGITS = 400  # digits in one number (1e300 written out has 301)
 MAX_EXPONENT = 1_000  # |n| in x**n for a number n
 MAX_RESULT_DIGITS = 2_000  # digits of a number computed from literals
 
@@ -49,6 +49,17 @@ _COMPARISONS = {
     ">": sympy.StrictGreaterThan,
     ">=": sympy.GreaterThan,
 }
+
+
+# Constants that SymPy may produce from real-looking input (sqrt(-1), log(0),
+# 0*log(0)); none of them is a real number.
+_NOT_REAL = (
+    sympy.I,
+    sympy.zoo,
+    sympy.nan,
+    sympy.oo,
+    -sympy.oo,
+)
 
 
 @dataclass(frozen=True)
@@ -151,7 +162,8 @@ class _Parser:
         left = self.sum()
         links = []
         while (op := self.accept(*_COMPARISONS)) is not None:
-            right = self.sum()
+            self.real(left, op)
+            right = self.real(self.sum(), op)
             links.append(_COMPARISONS[op.text](left, right))
             left = right
         if not links:
@@ -207,14 +219,25 @@ class _Parser:
         if base.is_number and exponent.is_number:
             if base.is_zero and exponent.is_negative:
                 raise ExpressionError("Zero to a negative power", self.text, op.column)
-            size = abs(float(exponent)) * math.log10(max(abs(float(base)), 2.0))
+            size = abs(float(exponent)) * _digits(base)
             if size > MAX_RESULT_DIGITS:
                 raise LimitError(
                     f"The power at column {op.column} of {self.text!r} would have "
                     f"about {size:.0f} digits, more than the limit of "
                     f"{MAX_RESULT_DIGITS}."
                 )
-        return sympy.Pow(base, exponent)
+        return self.real(sympy.Pow(base, exponent), op)
+
+    def real(self, expr: sympy.Expr, token: _Token) -> sympy.Expr:
+        """``expr`` itself, unless a constant in it has no real value."""
+        if expr.has(*_NOT_REAL) or (expr.is_number and expr.is_extended_real is False):
+            raise ExpressionError(
+                f"{_short(expr)} is not a real number (powers and logarithms take "
+                "their principal values); gradsym's expressions are real",
+                self.text,
+                token.column,
+            )
+        return expr
 
     def atom(self) -> sympy.Expr:
         token = self.current
@@ -250,7 +273,7 @@ class _Parser:
             links = self.comparisons()
             self.expect(")", f"to close the call of {name.text}()")
             self.depth -= 1
-            return sympy.Mul(*(indicator(link) for link in links))
+            return self.real(sympy.Mul(*(indicator(link) for link in links)), name)
         args = [self.sum()]
         while self.accept(",") is not None:
             args.append(self.sum())
@@ -263,7 +286,16 @@ class _Parser:
                 self.text,
                 name.column,
             )
-        return construct(*args)  # type: ignore[operator]
+        return self.real(construct(*args), name)  # type: ignore[operator]
+
+
+def _digits(number: sympy.Expr) -> float:
+    """About how many digits the numerator or denominator of ``number`` has."""
+    if number.is_Rational:
+        p, q = abs(int(number.p)), int(number.q)
+        return max(math.log10(max(p, 2)), math.log10(max(q, 2)))
+    magnitude = abs(float(number))
+    return abs(math.log10(magnitude)) + 1 if magnitude else 1.0
 
 
 def _short(value: sympy.Expr) -> str:

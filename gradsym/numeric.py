@@ -19,6 +19,7 @@ from sympy.core.relational import Relational
 from gradsym.expressions import symbol
 from gradsym.graph import Graph
 from gradsym.primitives import (
+    absolute,
     heaviside,
     indicator,
     leaky_relu,
@@ -27,6 +28,7 @@ from gradsym.primitives import (
     rect,
     relu,
     sigmoid,
+    signum,
 )
 
 PRECISION = 50  # decimal digits
@@ -110,8 +112,8 @@ _FUNCTIONS: dict[type, Callable[..., Value]] = {
     sympy.cos: _angle(mpmath.cos),
     sympy.tan: _angle(_tan),
     sympy.tanh: mpmath.tanh,
-    sympy.Abs: abs,
-    sympy.sign: lambda z: mpmath.mpf(mpmath.sign(z)),
+    absolute: abs,
+    signum: lambda z: mpmath.mpf(mpmath.sign(z)),
     sigmoid: _sigmoid,
     relu: lambda z: z if z > 0 else mpmath.mpf(0),
     leaky_relu: lambda z, alpha: z if z > 0 else alpha * z,

@@ -165,6 +165,44 @@ class minimum(Function):
         return first if argindex == 1 else 1 - first
 
 
+class signum(Function):
+    """-1, 0 or 1 by the sign of z.  Derivative: 0 away from z = 0."""
+
+    nargs = 1
+    is_real = True
+
+    @classmethod
+    def eval(cls, z: sympy.Expr) -> sympy.Expr | None:
+        if z.is_positive:
+            return sympy.S.One
+        if z.is_negative:
+            return sympy.S.NegativeOne
+        if z.is_zero:
+            return sympy.S.Zero
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.S.Zero
+
+
+class absolute(Function):
+    """|z|.  Derivative: signum(z), so abs'(0) = 0."""
+
+    nargs = 1
+    is_real = True
+
+    @classmethod
+    def eval(cls, z: sympy.Expr) -> sympy.Expr | None:
+        if z.is_nonnegative:
+            return z
+        if z.is_nonpositive:
+            return -z
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return signum(self.args[0])
+
+
 def _sqrt(z: sympy.Expr) -> sympy.Expr:
     return sympy.sqrt(z)
 
@@ -178,8 +216,8 @@ FUNCTIONS: dict[str, tuple[object, int]] = {
     "cos": (sympy.cos, 1),
     "tan": (sympy.tan, 1),
     "tanh": (sympy.tanh, 1),
-    "abs": (sympy.Abs, 1),
-    "sign": (sympy.sign, 1),
+    "abs": (absolute, 1),
+    "sign": (signum, 1),
     "max": (maximum, 2),
     "min": (minimum, 2),
     "sigmoid": (sigmoid, 1),
@@ -204,7 +242,8 @@ _RULES: dict[type, str] = {
     sympy.cos: "cos' = -sin",
     sympy.tan: "tan' = 1 + tan^2",
     sympy.tanh: "tanh' = 1 - tanh^2",
-    sympy.Abs: "abs' = sign",
+    absolute: "abs' = sign",
+    signum: "sign' = 0 away from z = 0",
     relu: "relu' = indicator(z > 0)",
     leaky_relu: "leaky_relu' = 1 for z > 0, alpha otherwise",
     sigmoid: "sig' = sig (1 - sig)",

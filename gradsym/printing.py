@@ -15,6 +15,7 @@ from sympy.printing.str import StrPrinter
 
 from gradsym.expressions import symbol
 from gradsym.primitives import (
+    absolute,
     heaviside,
     indicator,
     leaky_relu,
@@ -23,12 +24,13 @@ from gradsym.primitives import (
     rect,
     relu,
     sigmoid,
+    signum,
 )
 
 # class -> name in the expression syntax
 _SYNTAX_NAMES: dict[type, str] = {
-    sympy.Abs: "abs",
-    sympy.sign: "sign",
+    absolute: "abs",
+    signum: "sign",
     maximum: "max",
     minimum: "min",
     sigmoid: "sig",
@@ -47,7 +49,7 @@ _BOOK_NAMES: dict[type, str] = {
     sympy.cos: r"\cos",
     sympy.tan: r"\tan",
     sympy.tanh: r"\tanh",
-    sympy.sign: r"\mathrm{sign}",
+    signum: r"\mathrm{sign}",
     maximum: r"\max",
     minimum: r"\min",
     sigmoid: r"\mathrm{sig}",
@@ -85,9 +87,9 @@ class BookLatexPrinter(LatexPrinter):
         return rf"{text}^{{{exp}}}" if exp is not None else text
 
     _print_exp = _print_log = _print_sin = _print_cos = _print_Function
-    _print_tan = _print_tanh = _print_sign = _print_Function
+    _print_tan = _print_tanh = _print_signum = _print_Function
 
-    def _print_Abs(self, expr: sympy.Abs, exp: str | None = None) -> str:
+    def _print_absolute(self, expr: sympy.Expr, exp: str | None = None) -> str:
         inner = rf"\left|{self._print(expr.args[0])}\right|"
         return rf"{inner}^{{{exp}}}" if exp is not None else inner
 

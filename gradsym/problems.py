@@ -136,9 +136,13 @@ def loads(text: str, source: str = "<text>") -> ProblemSet:
 # -- YAML with positions ------------------------------------------------------
 
 
-def _read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, tuple[int, int]]]:
+Marks = dict[Path_, Any]  # path -> (line, column); path + ("block",) -> lines
+
+
+def _read_yaml(text: str, source: str) -> tuple[Any, Marks]:
     loader = yaml.SafeLoader(text)
     try:
+        node = loader.get_single_node()
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
                 mark = event.start_mark
@@ -146,10 +150,10 @@ def _read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, tuple[int, int]
                     "YAML aliases (*name) are not allowed in problem files; write "
                     "the value out.",
                     source,
+                    _problem_at(node, mark.line),
                     line=mark.line + 1,
                     column=mark.column + 1,
                 )
-        node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         raise ProblemFileError(
@@ -164,15 +168,37 @@ def _read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, tuple[int, int]
         ) from None
     finally:
         loader.dispose()
-    marks: dict[Path_, tuple[int, int]] = {}
+    marks: Marks = {}
     if node is None:
         return None, marks
-    return _plain(node, (), marks, source), marks
+    try:
+        return _plain(node, (), marks, source), marks
+    except ProblemFileError as error:
+        line = (error.line or 1) - 1
+        raise ProblemFileError(
+            error.reason, source, _problem_at(node, line), error.line, error.column
+        ) from None
 
 
-def _plain(
-    node: yaml.Node, path: Path_, marks: dict[Path_, tuple[int, int]], source: str
-) -> Any:
+def _problem_at(root: yaml.Node | None, line: int) -> str | None:
+    """The id of the problem whose entry spans ``line`` (0-based), if any."""
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for key, value in root.value:
+        if key.value != "problems" or not isinstance(value, yaml.SequenceNode):
+            continue
+        for item in value.value:
+            spans = item.start_mark.line <= line <= item.end_mark.line
+            if spans and isinstance(item, yaml.MappingNode):
+                for field_key, field_value in item.value:
+                    if field_key.value == "id" and isinstance(
+                        field_value, yaml.ScalarNode
+                    ):
+                        return str(field_value.value)
+    return None
+
+
+def _plain(node: yaml.Node, path: Path_, marks: Marks, source: str) -> Any:
     """Convert a YAML node to plain data, refusing duplicate keys."""
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
@@ -193,11 +219,7 @@ def _plain(
                 key_node.start_mark.line + 1,
                 key_node.start_mark.column + 1,
             )
-            quoted = 1 if getattr(value_node, "style", None) in ("'", '"') else 0
-            marks[path + (key, "=")] = (
-                value_node.start_mark.line + 1,
-                value_node.start_mark.column + 1 + quoted,
-            )
+            _mark_value(value_node, path + (key,), marks)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
@@ -211,6 +233,26 @@ def _plain(
     if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
         return _Number(node.value)
     return node.value
+
+
+def _mark_value(node: yaml.Node, path: Path_, marks: Marks) -> None:
+    """Where a mapping value's text starts, so errors inside it point there.
+
+    A quoted scalar's text starts one column after its quote.  A block
+    scalar (| or >) starts on the next line; its source lines are kept so
+    that a column in the text can be turned into a line and column.
+    """
+    style = getattr(node, "style", None)
+    quoted = 1 if style in ("'", '"') else 0
+    marks[path + ("=",)] = (
+        node.start_mark.line + 1,
+        node.start_mark.column + 1 + quoted,
+    )
+    buffer = getattr(node.start_mark, "buffer", None)
+    if style in ("|", ">") and isinstance(buffer, str):
+        first = node.start_mark.line + 1
+        lines = buffer.split("\n")[first : node.end_mark.line + 1]
+        marks[path + ("block",)] = (first + 1, lines)
 
 
 class _Number(str):
@@ -230,13 +272,18 @@ def _at(source: str, node: yaml.Node, message: str) -> ProblemFileError:
 
 
 class _Validator:
-    def __init__(self, source: str, marks: dict[Path_, tuple[int, int]]):
+    def __init__(self, source: str, marks: Marks):
         self.source = source
         self.marks = marks
         self.problem_id: str | None = None
 
+    def where(self, path: Path_) -> tuple[int | None, int | None]:
+        """Line and column of a value (or of its key, if it has no value)."""
+        found = self.marks.get(path + ("=",), self.marks.get(path))
+        return found if found is not None else (None, None)
+
     def error(self, path: Path_, message: str) -> ProblemFileError:
-        line, column = self.marks.get(path + ("=",), self.marks.get(path, (None, None)))
+        line, column = self.where(path)
         return ProblemFileError(message, self.source, self.problem_id, line, column)
 
     def problem_set(self, document: Any) -> ProblemSet:
@@ -492,15 +539,34 @@ class _Validator:
         try:
             return parse(str(text))
         except ExpressionError as error:
-            column = None
-            line, start = self.marks.get(path + ("=",), self.marks.get(path, (0, 0)))
-            if error.column is not None and "\n" not in text:
-                column = start + error.column - 1
+            line, column = self.position(path, text, error.column)
             raise ProblemFileError(
                 f"{error}.", self.source, self.problem_id, line, column
             ) from None
         except LimitError as error:
             raise self.error(path, str(error)) from None
+
+    def position(
+        self, path: Path_, text: str, offset: int | None
+    ) -> tuple[int | None, int | None]:
+        """The file's line and column of the ``offset``-th character of a value."""
+        line, start = self.where(path)
+        if offset is None:
+            return line, None
+        block = self.marks.get(path + ("block",))
+        if block is not None:
+            first, lines = block
+            remaining = offset - 1
+            for index, source_line in enumerate(lines):
+                content = source_line.strip()
+                if remaining <= len(content):
+                    indent = len(source_line) - len(source_line.lstrip())
+                    return first + index, indent + remaining + 1
+                remaining -= len(content) + 1
+            return first, None
+        if "\n" in text or start is None:
+            return line, None
+        return line, start + offset - 1
 
     def check_scope(
         self,
