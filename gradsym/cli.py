@@ -187,7 +187,7 @@ def parse_point(text: str, problem: Problem) -> dict[str, Any]:
             raise GradsymError(f"--at {text!r}: {error}") from None
         try:
             point[name] = evaluate(value, {})
-        except (KeyError, OffDomain):
+        except (KeyError, OffDomain, NotImplementedError):
             raise GradsymError(
                 f"--at {text!r}: the value of {name} must be a real "
                 "number such as 0.5 or pi/4."

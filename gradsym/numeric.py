@@ -31,7 +31,7 @@ from gradsym.primitives import (
     signum,
 )
 
-PRECISION = 50  # decimal digits
+PRECISION = 50  # decimal digits, at least: a caller may work at more
 SCALES = (0.3, 1.0, 3.0)  # spreads of the random points
 
 
@@ -124,13 +124,17 @@ _FUNCTIONS: dict[type, Callable[..., Value]] = {
 }
 
 
+def _digits() -> int:
+    return max(PRECISION, mpmath.mp.dps)
+
+
 def evaluate(expr: sympy.Basic, env: Env, memo: Memo | None = None) -> Value:
     """The value of ``expr`` with its symbols bound by ``env``.
 
     ``memo`` keeps the values of subexpressions for reuse by later calls at
     the same point; it must not be shared between points.
     """
-    with mpmath.workdps(PRECISION):
+    with mpmath.workdps(_digits()):
         return _real(_value(expr, env, {} if memo is None else memo))
 
 
@@ -147,7 +151,7 @@ def _compute(expr: sympy.Basic, env: Env, memo: Memo) -> Value:
     if expr.is_Number:
         if expr.is_Rational:
             return mpmath.mpf(expr.p) / expr.q
-        return _real(mpmath.mpmathify(expr.evalf(PRECISION)))
+        return _real(mpmath.mpmathify(expr.evalf(mpmath.mp.dps)))
     if expr is sympy.pi:
         return +mpmath.pi
     if expr is sympy.E:
@@ -195,9 +199,12 @@ def forward_values(
 ) -> dict[sympy.Symbol, Value]:
     """Every leaf and node value at ``point`` (values of the leaves)."""
     env: dict[sympy.Symbol, Value] = {symbol(n): point[n] for n in graph.leaves}
-    with mpmath.workdps(PRECISION):
+    with mpmath.workdps(_digits()):
         for name, expr in graph.nodes.items():
-            env[symbol(name)] = _real(_value(expr, env, {}))
+            try:
+                env[symbol(name)] = _real(_value(expr, env, {}))
+            except OffDomain as error:
+                raise OffDomain(f"node {name}: {error}") from None
     return env
 
 

@@ -48,10 +48,35 @@ def bundled_templates() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
+_TYPOGRAPHY = {
+    "\u2013": "--",
+    "\u2014": "---",
+    "\u2018": "`",
+    "\u2019": "'",
+    "\u201c": "``",
+    "\u201d": "''",
+    "\u2026": "\\ldots{}",
+    "\u2212": "-",
+}
+
+
 def latex_text(text: str) -> str:
-    """Escape plain text for LaTeX; characters pdflatex lacks become '?'."""
-    escaped = "".join(_LATEX_SPECIALS.get(c, c) for c in text)
-    return "".join(c if ord(c) < 0x250 else "?" for c in escaped)
+    """Escape plain text for LaTeX; characters pdflatex lacks become '?'.
+
+    pdflatex with T1 fonts sets ASCII and Latin-1 reliably; beyond that
+    only a few typographic marks are mapped.
+    """
+    return "".join(_latex_char(c) for c in text)
+
+
+def _latex_char(c: str) -> str:
+    if c in _LATEX_SPECIALS:
+        return _LATEX_SPECIALS[c]
+    if c in _TYPOGRAPHY:
+        return _TYPOGRAPHY[c]
+    if c == "\n" or c == "\t" or 32 <= ord(c) < 127 or 0xA0 <= ord(c) < 0x100:
+        return c
+    return "?"
 
 
 def markdown_to_latex(markdown: str) -> str:

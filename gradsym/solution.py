@@ -13,6 +13,7 @@ from gradsym import cost, direct, forward, reverse
 from gradsym.cost import ModeCost
 from gradsym.derivation import Derivation, Pair
 from gradsym.equivalence import Tally, Verdict, symbolically_zero
+from gradsym.errors import GradsymError
 from gradsym.expressions import symbol
 from gradsym.graph import Graph
 from gradsym.numeric import (
@@ -26,6 +27,7 @@ from gradsym.numeric import (
 from gradsym.problems import Claim, Problem
 
 POINTS = 30  # random points per problem
+AT_PRECISIONS = (50, 200, 1000)  # digits tried in turn for an --at point
 FORWARD_BUDGET = 2_000  # sweeps x nodes beyond which forward runs as one J.v pass
 EXPANDED_MAX_OPS = 200  # results with graph names substituted, while this small
 
@@ -323,12 +325,27 @@ def _directional(
 
 
 def evaluate_at(solution: Solution, at: Mapping[str, Value]) -> Evaluation:
+    """Every node and derivative at a point the user chose.
+
+    A value that is finite but lost to rounding at the usual 50 digits, such
+    as log(1 - sig(200)), is tried again at higher precision.
+    """
     graph = solution.problem.graph
-    env = forward_values(graph, at)
     wanted = [d.pair for d in solution.derivatives]
-    values = numbers(solution.derivations["reverse"], wanted, env)
-    return Evaluation(
-        point=dict(at),
-        nodes={name: env[symbol(name)] for name in graph.order},
-        derivatives={pair: v for pair, v in values.items() if v is not None},
+    for digits in AT_PRECISIONS:
+        with mpmath.workdps(digits):
+            try:
+                env = forward_values(graph, at)
+            except OffDomain as error:
+                failure = error
+                continue
+            values = numbers(solution.derivations["reverse"], wanted, env)
+        return Evaluation(
+            point=dict(at),
+            nodes={name: env[symbol(name)] for name in graph.order},
+            derivatives={pair: v for pair, v in values.items() if v is not None},
+        )
+    raise GradsymError(
+        f"At the point given with --at, {failure}: it has no finite real value "
+        "there. Choose a point inside the domain of every node."
     )
