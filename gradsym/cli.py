@@ -172,6 +172,8 @@ def parse_point(text: str, problem: Problem) -> dict[str, Any]:
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, value_text = item.partition("=")
         name = name.strip()
+        if name in point:
+            raise GradsymError(f"--at {text!r} gives {name} twice.")
         if not sep:
             raise GradsymError(
                 f"--at {text!r}: {item!r} is not of the form NAME=VALUE."
@@ -390,7 +392,8 @@ def _fact_lines(fact: Check) -> list[str]:
 def _how(verdict: Verdict) -> str:
     if verdict.decided_by == "symbolic":
         return "symbolic"
-    return f"numeric, {verdict.points} points"
+    plural = "" if verdict.points == 1 else "s"
+    return f"numeric, {verdict.points} point{plural}"
 
 
 def junit(solutions: list[Solution | Report]) -> str:

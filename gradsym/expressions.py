@@ -37,7 +37,7 @@ MAX_RESULT_DIGITS = 2_000  # digits of a number computed from literals
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\*\*|<=|>=|[-+*/^()<>,])
     """,
@@ -170,24 +170,44 @@ class _Parser:
             self.fail("indicator() takes a comparison such as 'z > 0'")
         return links
 
+    # Sums and products are built once from all their terms: adding them one
+    # by one would make a long expression cost time quadratic in its length.
+
     def sum(self) -> sympy.Expr:
-        expr = self.product()
+        start = self.current
+        terms = [self.product()]
         while (op := self.accept("+", "-")) is not None:
             right = self.product()
-            expr = expr + right if op.text == "+" else expr - right
-        return expr
+            terms.append(right if op.text == "+" else -right)
+        return terms[0] if len(terms) == 1 else self.bounded(sympy.Add(*terms), start)
 
     def product(self) -> sympy.Expr:
-        expr = self.unary()
+        start = self.current
+        factors = [self.unary()]
         while (op := self.accept("*", "/")) is not None:
             right = self.unary()
             if op.text == "*":
-                expr = expr * right
+                factors.append(right)
             elif right.is_zero:
                 raise ExpressionError("Division by zero", self.text, op.column)
             else:
-                expr = expr / right
-        return expr
+                factors.append(sympy.Pow(right, -1))
+        if len(factors) == 1:
+            return factors[0]
+        return self.bounded(sympy.Mul(*factors), start)
+
+    def bounded(self, expr: sympy.Expr, token: _Token) -> sympy.Expr:
+        """``expr``, unless the numbers computed in it are too long."""
+        constants = [expr.as_coeff_Add()[0], expr.as_coeff_Mul()[0]]
+        for number in constants:
+            if number.is_Rational and _digits(number) > MAX_RESULT_DIGITS:
+                raise LimitError(
+                    f"The number computed from the literals starting at column "
+                    f"{token.column} of {self.text!r} would have about "
+                    f"{_digits(number):.0f} digits, more than the limit of "
+                    f"{MAX_RESULT_DIGITS}."
+                )
+        return self.real(expr, token)
 
     def unary(self) -> sympy.Expr:
         op = self.accept("+", "-")

@@ -108,14 +108,16 @@ def load(path: str | Path | None = None) -> ProblemSet:
     path = Path(path) if path is not None else bundled_path()
     label = str(path) if path != bundled_path() else "problems.yaml (bundled)"
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise ProblemFileError(
             f"Cannot read the problem file: {error.strerror or error}.", str(path)
         ) from None
     if len(raw) > MAX_FILE_BYTES:
         raise ProblemFileError(
-            f"The file has {len(raw)} bytes, more than the limit of {MAX_FILE_BYTES}.",
+            f"The file is larger than the limit of {MAX_FILE_BYTES} bytes; split it "
+            "into several problem files.",
             label,
         )
     try:
@@ -140,8 +142,10 @@ Marks = dict[Path_, Any]  # path -> (line, column); path + ("block",) -> lines
 
 
 def _read_yaml(text: str, source: str) -> tuple[Any, Marks]:
-    loader = yaml.SafeLoader(text)
+    _check_nesting(text, source)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
@@ -162,12 +166,28 @@ def _read_yaml(text: str, source: str) -> tuple[Any, Marks]:
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
+    except yaml.reader.ReaderError as error:
+        line, column = _line_column(text, error.position)
+        code = error.character
+        code = code if isinstance(code, int) else ord(code)
+        raise ProblemFileError(
+            f"The file holds a character YAML does not allow (U+{code:04X}); "
+            "remove it.",
+            source,
+            line=line,
+            column=column,
+        ) from None
     except yaml.YAMLError as error:
         raise ProblemFileError(
             f"The file is not valid YAML: {error}.", source
         ) from None
+    except RecursionError:
+        raise ProblemFileError(
+            "The file nests its YAML too deeply to read.", source
+        ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     marks: Marks = {}
     if node is None:
         return None, marks
@@ -178,6 +198,53 @@ def _read_yaml(text: str, source: str) -> tuple[Any, Marks]:
         raise ProblemFileError(
             error.reason, source, _problem_at(node, line), error.line, error.column
         ) from None
+
+
+MAX_NESTING = 40  # levels of YAML structure: problem files need about five
+MAX_INDENT = 200  # columns of indentation
+
+
+def _check_nesting(text: str, source: str) -> None:
+    """Refuse deeply nested YAML before PyYAML, whose cost grows with depth.
+
+    Brackets are counted line by line (a flow collection this deep fits on one
+    line in any attack worth making), ignoring those in quotes and comments.
+    """
+    for number, line in enumerate(text.split("\n"), start=1):
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > MAX_INDENT:
+            raise ProblemFileError(
+                f"The line is indented by {indent} columns, more than the limit of "
+                f"{MAX_INDENT}.",
+                source,
+                line=number,
+                column=1,
+            )
+        depth = 0
+        quote = ""
+        for column, char in enumerate(line, start=1):
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char == "#":
+                break
+            elif char in "[{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise ProblemFileError(
+                        f"The YAML nests deeper than {MAX_NESTING} levels here.",
+                        source,
+                        line=number,
+                        column=column,
+                    )
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
 def _problem_at(root: yaml.Node | None, line: int) -> str | None:
@@ -199,8 +266,15 @@ def _problem_at(root: yaml.Node | None, line: int) -> str | None:
 
 
 def _plain(node: yaml.Node, path: Path_, marks: Marks, source: str) -> Any:
-    """Convert a YAML node to plain data, refusing duplicate keys."""
+    """Convert a YAML node to plain data, refusing duplicate keys and tags."""
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if node.tag not in _PLAIN_TAGS:
+        raise _at(
+            source,
+            node,
+            f"The YAML tag {node.tag!r} is not allowed in problem files; write "
+            "plain values.",
+        )
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -232,6 +306,13 @@ def _plain(node: yaml.Node, path: Path_, marks: Marks, source: str) -> Any:
         return node.value.lower() in ("true", "yes", "on")
     if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
         return _Number(node.value)
+    if any("\ud800" <= char <= "\udfff" for char in node.value):
+        raise _at(
+            source,
+            node,
+            "The text holds a lone surrogate (an escape such as \\ud800), which is "
+            "not a character; remove it.",
+        )
     return node.value
 
 
@@ -253,6 +334,12 @@ def _mark_value(node: yaml.Node, path: Path_, marks: Marks) -> None:
         first = node.start_mark.line + 1
         lines = buffer.split("\n")[first : node.end_mark.line + 1]
         marks[path + ("block",)] = (first + 1, lines)
+
+
+_PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+}
 
 
 class _Number(str):
@@ -283,13 +370,20 @@ class _Validator:
         return found if found is not None else (None, None)
 
     def error(self, path: Path_, message: str) -> ProblemFileError:
+        """An error at a value (or, where it has none, at its key)."""
         line, column = self.where(path)
         return ProblemFileError(message, self.source, self.problem_id, line, column)
 
+    def key_error(self, path: Path_, message: str) -> ProblemFileError:
+        """An error about a mapping key itself, placed at the key."""
+        line, column = self.marks.get(path, (None, None))
+        return ProblemFileError(message, self.source, self.problem_id, line, column)
+
     def problem_set(self, document: Any) -> ProblemSet:
+        if isinstance(document, dict):
+            self.keys(document, (), ("problems",))
         if not isinstance(document, dict) or "problems" not in document:
             raise self.error((), "A problem file is a mapping with a 'problems' list.")
-        self.keys(document, (), ("problems",))
         entries = document["problems"]
         if not isinstance(entries, list) or not entries:
             raise self.error(("problems",), "'problems' must be a non-empty list.")
@@ -315,7 +409,7 @@ class _Validator:
     ) -> None:
         for key in mapping:
             if key not in known:
-                raise self.error(
+                raise self.key_error(
                     path + (key,),
                     f"Unknown key {key!r}.{nearest(key, set(known))} "
                     f"The keys here are: {', '.join(known)}.",
@@ -454,8 +548,19 @@ class _Validator:
         minimum: int | None,
         maximum: int | None,
     ) -> int:
-        if not isinstance(value, _Number) or not str(value).lstrip("-").isdigit():
+        digits = str(value).lstrip("-")
+        if (
+            not isinstance(value, _Number)
+            or not digits.isascii()
+            or not digits.isdigit()
+        ):
             raise self.error(path, f"{key!r} must be a whole number, not {value!r}.")
+        if len(digits) > 15:
+            raise self.error(
+                path,
+                f"{key!r} must be between {minimum} and {maximum}; it has "
+                f"{len(digits)} digits.",
+            )
         number = int(value)
         if (minimum is not None and number < minimum) or (
             maximum is not None and number > maximum
@@ -511,14 +616,20 @@ class _Validator:
                 "'graph' must be a mapping of node names to expressions, in order.",
             )
         if len(definitions) > MAX_NODES:
-            raise LimitError(
-                f"{self.source}, problem {self.problem_id}: the graph has "
-                f"{len(definitions)} nodes, more than the limit of {MAX_NODES}."
+            raise self.error(
+                path + ("graph",),
+                f"The graph has {len(definitions)} nodes, more than the limit of "
+                f"{MAX_NODES}; split the problem.",
             )
         for name in definitions:
-            self.check_name(name, path + ("graph", name), "graph")
+            if not is_name(name):
+                raise self.key_error(
+                    path + ("graph", name),
+                    f"{name!r} in 'graph' is not a usable name: use a letter followed "
+                    "by letters, digits or '_', and not a function name or 'pi'.",
+                )
             if name in leaves:
-                raise self.error(
+                raise self.key_error(
                     path + ("graph", name),
                     f"{name!r} is an input or parameter and also a graph node; "
                     "rename one of them.",

@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 import sympy
+from jinja2.sandbox import SandboxedEnvironment
 
 from gradsym.derivation import MODES, Step
 from gradsym.equivalence import Verdict
@@ -79,6 +80,23 @@ def _latex_char(c: str) -> str:
     return "?"
 
 
+# TeX primitives and commands that read or write files, run programs or
+# redefine things: a problem statement may come from somebody else.
+_UNSAFE_TEX = re.compile(
+    r"\\(input|include|includeonly|write|immediate|openin|openout|read|readline|"
+    r"special|catcode|def|edef|gdef|xdef|let|newcommand|renewcommand|"
+    r"providecommand|csname|directlua|usepackage|documentclass|"
+    r"makeatletter|loop|jobname|outer|output|everypar|shipout|newwrite|newread)"
+    r"(?![A-Za-z])"
+)
+
+
+def safe_maths(maths: str) -> str:
+    """Maths from a problem file with any file-touching TeX command disarmed."""
+    maths = _UNSAFE_TEX.sub(lambda m: rf"\backslash\mathrm{{{m.group(1)}}}", maths)
+    return maths.replace("filecontents", r"\mathrm{filecontents}")
+
+
 def markdown_to_latex(markdown: str) -> str:
     """A problem statement (Markdown with $...$ maths) as LaTeX."""
     pieces = re.split(r"(\$\$.+?\$\$|\$.+?\$)", markdown, flags=re.S)
@@ -86,7 +104,8 @@ def markdown_to_latex(markdown: str) -> str:
     for index, piece in enumerate(pieces):
         if index % 2:
             display = piece.startswith("$$")
-            out.append(rf"\[{piece[2:-2]}\]" if display else piece)
+            body = safe_maths(piece[2:-2] if display else piece[1:-1])
+            out.append(rf"\[{body}\]" if display else f"${body}$")
             continue
         piece = latex_text(piece)
         piece = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", piece)
@@ -162,7 +181,8 @@ def environment(extra: str | Path | None = None) -> jinja2.Environment:
         if not Path(extra).is_dir():
             raise GradsymError(f"--templates {extra}: no such folder.")
         folders.insert(0, str(extra))
-    env = jinja2.Environment(
+    # Sandboxed: a --templates folder may come from somebody else.
+    env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(folders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
