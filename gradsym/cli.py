@@ -23,7 +23,6 @@ from gradsym.derivation import MODES
 from gradsym.equivalence import Verdict
 from gradsym.errors import GradsymError
 from gradsym.expressions import nearest, parse
-from gradsym.kinds import get as get_kind
 from gradsym.numeric import OffDomain, evaluate
 from gradsym.problems import (
     AnyProblem,
@@ -41,7 +40,7 @@ from gradsym.render import (
     verdict_text,
 )
 from gradsym.report import Check, Report
-from gradsym.solution import Solution, solve
+from gradsym.solution import Solution, solve, solve_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -161,9 +160,7 @@ def solve_any(
     if at is not None:
         graph = graph_problem(problem, "--at")
         return solve(graph, at=parse_point(at, graph))
-    if isinstance(problem, KindProblem):
-        return get_kind(problem.kind).solve(problem)
-    return solve(problem)
+    return solve_problem(problem)
 
 
 def parse_point(text: str, problem: Problem) -> dict[str, Any]:
@@ -366,16 +363,16 @@ def check_text(solutions: list[Solution | Report]) -> str:
                 lines.append(f"  ✗ {claim}")
                 lines.append(f"      {verdict_text(check.verdict)}")
     total = sum(counts.values())
-    disagree = sum(not s.agree for s in solutions)
-    lines.append("")
-    lines.append(
+    summary = (
         f"{total} claim{'' if total == 1 else 's'}: "
         f"{counts['equivalent']} equivalent, "
-        f"{counts['not-equivalent']} not equivalent, {counts['undecided']} "
-        f"undecided; modes disagree in {disagree} of {len(solutions)} "
-        "problems."
+        f"{counts['not-equivalent']} not equivalent, {counts['undecided']} undecided"
     )
-    return "\n".join(lines) + "\n"
+    graphs = [s for s in solutions if isinstance(s, Solution)]
+    if graphs:
+        disagree = sum(not s.agree for s in graphs)
+        summary += f"; modes disagree in {disagree} of {len(graphs)} graph problems"
+    return "\n".join([*lines, "", summary + "."]) + "\n"
 
 
 def _fact_lines(fact: Check) -> list[str]:

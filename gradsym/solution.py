@@ -16,6 +16,7 @@ from gradsym.equivalence import Tally, Verdict, symbolically_zero
 from gradsym.errors import GradsymError
 from gradsym.expressions import symbol
 from gradsym.graph import Graph
+from gradsym.kinds import get as get_kind
 from gradsym.numeric import (
     Memo,
     OffDomain,
@@ -24,7 +25,8 @@ from gradsym.numeric import (
     forward_values,
     random_points,
 )
-from gradsym.problems import Claim, Problem
+from gradsym.problems import AnyProblem, Claim, KindProblem, Problem
+from gradsym.report import Report
 
 POINTS = 30  # random points per problem
 AT_PRECISIONS = (50, 200, 1000)  # digits tried in turn for an --at point
@@ -349,3 +351,10 @@ def evaluate_at(solution: Solution, at: Mapping[str, Value]) -> Evaluation:
         f"At the point given with --at, {failure}: it has no finite real value "
         "there. Choose a point inside the domain of every node."
     )
+
+
+def solve_problem(problem: AnyProblem) -> Solution | Report:
+    """Solve a problem of any kind: a graph problem, or a kind's report."""
+    if isinstance(problem, KindProblem):
+        return get_kind(problem.kind).solve(problem)
+    return solve(problem)

@@ -17,7 +17,14 @@ import mpmath
 import sympy
 
 from gradsym.primitives import (
-    heaviside, indicator, leaky_relu, maximum, minimum, rect, relu, sigmoid,
+    heaviside,
+    indicator,
+    leaky_relu,
+    maximum,
+    minimum,
+    rect,
+    relu,
+    sigmoid,
 )
 
 DPS = 40
@@ -33,6 +40,7 @@ def I_(condition: sympy.Basic) -> sympy.Expr:
 
 
 # -- evaluating a SymPy expression with mpmath, independently of gradsym ------
+
 
 def _sig(z):
     return 1 / (1 + mpmath.exp(-z))
@@ -55,8 +63,9 @@ def num(expr: sympy.Expr, values: Mapping[str, object]) -> mpmath.mpf:
     names = sorted(s.name for s in expr.free_symbols)
     missing = [n for n in names if n not in values]
     assert not missing, f"no values for {missing}"
-    function = sympy.lambdify([S(n) for n in names], expr,
-                              modules=[_NAMESPACE, "mpmath"])
+    function = sympy.lambdify(
+        [S(n) for n in names], expr, modules=[_NAMESPACE, "mpmath"]
+    )
     with mpmath.workdps(DPS):
         return mpmath.mpf(function(*(mpmath.mpf(values[n]) for n in names)))
 
@@ -120,10 +129,34 @@ GRAPHS: dict[str, Graph] = {
 GRAPHS["7.13"] = GRAPHS["7.12"]
 
 LEAVES: dict[str, list[str]] = {
-    "7.1": ["x", "phi0", "phi1", "phi2", "theta01", "theta11", "theta02", "theta12",
-            "psi01", "psi11", "psi21", "psi02", "psi12", "psi22"],
-    "7.2": ["x_i", "y_i", "beta0", "beta1", "beta2", "beta3",
-            "omega0", "omega1", "omega2", "omega3"],
+    "7.1": [
+        "x",
+        "phi0",
+        "phi1",
+        "phi2",
+        "theta01",
+        "theta11",
+        "theta02",
+        "theta12",
+        "psi01",
+        "psi11",
+        "psi21",
+        "psi02",
+        "psi12",
+        "psi22",
+    ],
+    "7.2": [
+        "x_i",
+        "y_i",
+        "beta0",
+        "beta1",
+        "beta2",
+        "beta3",
+        "omega0",
+        "omega1",
+        "omega2",
+        "omega3",
+    ],
     "7.4": ["f", "y_i"],
     "7.5": ["f", "y_i"],
     "7.12": ["x"],
@@ -173,7 +206,9 @@ SYMBOLIC: dict[str, dict[str, sympy.Expr]] = {
 SYMBOLIC["7.13"] = SYMBOLIC["7.12"]
 
 
-def substitute_all(expr: sympy.Expr, definitions: Mapping[str, sympy.Expr]) -> sympy.Expr:
+def substitute_all(
+    expr: sympy.Expr, definitions: Mapping[str, sympy.Expr]
+) -> sympy.Expr:
     """Replace graph names by their definitions until only leaves remain."""
     for _ in range(len(definitions) + 1):
         names = {S(n): d for n, d in definitions.items() if S(n) in expr.free_symbols}
@@ -183,8 +218,9 @@ def substitute_all(expr: sympy.Expr, definitions: Mapping[str, sympy.Expr]) -> s
     raise AssertionError("substitution did not terminate")
 
 
-def same_function(a: sympy.Expr, b: sympy.Expr, definitions: Mapping[str, sympy.Expr]
-                  ) -> bool:
+def same_function(
+    a: sympy.Expr, b: sympy.Expr, definitions: Mapping[str, sympy.Expr]
+) -> bool:
     """a == b once every graph name is substituted (expand, then simplify)."""
     difference = substitute_all(a, definitions) - substitute_all(b, definitions)
     if sympy.expand(difference) == 0:
@@ -194,8 +230,10 @@ def same_function(a: sympy.Expr, b: sympy.Expr, definitions: Mapping[str, sympy.
 
 # -- forward evaluation and central differences -----------------------------
 
-def run(graph: Graph, point: Mapping[str, object], fixed: Mapping[str, object] = {}
-        ) -> dict[str, mpmath.mpf]:
+
+def run(
+    graph: Graph, point: Mapping[str, object], fixed: Mapping[str, object] = {}
+) -> dict[str, mpmath.mpf]:
     """Every value of the graph at ``point``; nodes in ``fixed`` are pinned."""
     with mpmath.workdps(DPS):
         values = {name: mpmath.mpf(value) for name, value in point.items()}
@@ -204,8 +242,9 @@ def run(graph: Graph, point: Mapping[str, object], fixed: Mapping[str, object] =
         return values
 
 
-def central_difference(graph: Graph, point: Mapping[str, object], of: str, wrt: str,
-                       h: float = 1e-12) -> mpmath.mpf:
+def central_difference(
+    graph: Graph, point: Mapping[str, object], of: str, wrt: str, h: float = 1e-12
+) -> mpmath.mpf:
     """d of / d wrt at ``point``, upstream of a node ``wrt`` held fixed."""
     with mpmath.workdps(DPS):
         step = mpmath.mpf(h)
@@ -219,8 +258,9 @@ def central_difference(graph: Graph, point: Mapping[str, object], of: str, wrt: 
         return (upper - lower) / (2 * step)
 
 
-def random_point(names: list[str], rng: random.Random, scale: float = 1.0
-                 ) -> dict[str, mpmath.mpf]:
+def random_point(
+    names: list[str], rng: random.Random, scale: float = 1.0
+) -> dict[str, mpmath.mpf]:
     with mpmath.workdps(DPS):
         return {n: mpmath.mpf(rng.gauss(0.0, scale)) for n in names}
 
@@ -235,7 +275,31 @@ def relu_point(rng: random.Random, margin: float = 0.05) -> dict[str, mpmath.mpf
 
 
 __all__ = [
-    "GRAPHS", "LEAVES", "SYMBOLIC", "S", "I_", "central_difference", "close",
-    "heaviside", "leaky_relu", "maximum", "minimum", "num", "random_point", "rect",
-    "relu", "relu_point", "run", "same_function", "sigmoid", "substitute_all",
+    "GRAPHS",
+    "LEAVES",
+    "SYMBOLIC",
+    "S",
+    "I_",
+    "central_difference",
+    "close",
+    "heaviside",
+    "leaky_relu",
+    "maximum",
+    "minimum",
+    "num",
+    "random_point",
+    "rect",
+    "relu",
+    "relu_point",
+    "run",
+    "same_function",
+    "sigmoid",
+    "substitute_all",
 ]
+
+
+def graph_problems() -> list:
+    """The bundled problems of kind graph (the others have no graph)."""
+    from gradsym.problems import Problem, load
+
+    return [p for p in load().problems if isinstance(p, Problem)]

@@ -8,8 +8,8 @@ import mpmath
 import pytest
 import sympy
 import yaml
+from _helpers import GRAPHS, LEAVES, S, close, graph_problems, num, run
 
-from _helpers import GRAPHS, LEAVES, S, close, num, run
 from gradsym.expressions import parse
 from gradsym.problems import Claim, load, loads
 from gradsym.solution import solve
@@ -20,8 +20,10 @@ SEED = Path(__file__).parent / "data" / "seed_claims.yaml"
 # 7.1's theta answers lack the second-layer indicators, 7.2's dl_i/df0 has a
 # stray omega0, 7.12's dy/dx has exp(f1) in place of exp(x) on one term only.
 WRONG = {
-    ("7.1", "y", "theta01"), ("7.1", "y", "theta11"),
-    ("7.1", "y", "theta02"), ("7.1", "y", "theta12"),
+    ("7.1", "y", "theta01"),
+    ("7.1", "y", "theta11"),
+    ("7.1", "y", "theta02"),
+    ("7.1", "y", "theta12"),
     ("7.2", "l_i", "f0"),
     ("7.12", "y", "x"),
 }
@@ -38,7 +40,8 @@ def seed_checks():
     for item in _seed_claims():
         text = item["value"]
         by_problem.setdefault(item["problem"], []).append(
-            Claim(item["of"], item["wrt"], text, parse(text)))
+            Claim(item["of"], item["wrt"], text, parse(text))
+        )
     checks = []
     for pid, claims in by_problem.items():
         solution = solve(problem_set.get(pid), claims=tuple(claims))
@@ -50,12 +53,22 @@ def seed_checks():
 def test_seed_file_shape():
     claims = _seed_claims()
     assert len(claims) == 41
-    assert {c["problem"] for c in claims} == {"7.1", "7.2", "7.4", "7.5", "7.12", "7.13"}
+    assert {c["problem"] for c in claims} == {
+        "7.1",
+        "7.2",
+        "7.4",
+        "7.5",
+        "7.12",
+        "7.13",
+    }
 
 
 def test_exactly_the_wrong_seed_claims_are_flagged(seed_checks):
-    flagged = {(pid, c.claim.of, c.claim.wrt) for pid, c in seed_checks
-               if c.verdict.status == "not-equivalent"}
+    flagged = {
+        (pid, c.claim.of, c.claim.wrt)
+        for pid, c in seed_checks
+        if c.verdict.status == "not-equivalent"
+    }
     assert flagged == WRONG
     for pid, check in seed_checks:
         key = (pid, check.claim.of, check.claim.wrt)
@@ -80,20 +93,37 @@ def _ind(condition: bool) -> int:
 
 
 TRUE_VALUE = {
-    ("7.1", "y", "theta01"): lambda v: (v["phi1"] * v["psi11"] * _ind(v["z21"] > 0)
-                                        + v["phi2"] * v["psi12"] * _ind(v["z22"] > 0))
-    * _ind(v["z11"] > 0),
+    ("7.1", "y", "theta01"): lambda v: (
+        (
+            v["phi1"] * v["psi11"] * _ind(v["z21"] > 0)
+            + v["phi2"] * v["psi12"] * _ind(v["z22"] > 0)
+        )
+        * _ind(v["z11"] > 0)
+    ),
     ("7.1", "y", "theta11"): lambda v: v["x"] * TRUE_VALUE[("7.1", "y", "theta01")](v),
-    ("7.1", "y", "theta02"): lambda v: (v["phi1"] * v["psi21"] * _ind(v["z21"] > 0)
-                                        + v["phi2"] * v["psi22"] * _ind(v["z22"] > 0))
-    * _ind(v["z12"] > 0),
+    ("7.1", "y", "theta02"): lambda v: (
+        (
+            v["phi1"] * v["psi21"] * _ind(v["z21"] > 0)
+            + v["phi2"] * v["psi22"] * _ind(v["z22"] > 0)
+        )
+        * _ind(v["z12"] > 0)
+    ),
     ("7.1", "y", "theta12"): lambda v: v["x"] * TRUE_VALUE[("7.1", "y", "theta02")](v),
-    ("7.2", "l_i", "f0"): lambda v: (2 * (v["f3"] - v["y_i"]) * v["omega3"]
-                                     * -mpmath.sin(v["f2"]) * v["omega2"]
-                                     * mpmath.exp(v["f1"]) * v["omega1"]
-                                     * mpmath.cos(v["f0"])),
-    ("7.12", "y", "x"): lambda v: ((mpmath.exp(v["f3"]) + mpmath.cos(v["f3"]))
-                                   * (1 + 2 * v["f1"]) * mpmath.exp(v["x"])),
+    ("7.2", "l_i", "f0"): lambda v: (
+        2
+        * (v["f3"] - v["y_i"])
+        * v["omega3"]
+        * -mpmath.sin(v["f2"])
+        * v["omega2"]
+        * mpmath.exp(v["f1"])
+        * v["omega1"]
+        * mpmath.cos(v["f0"])
+    ),
+    ("7.12", "y", "x"): lambda v: (
+        (mpmath.exp(v["f3"]) + mpmath.cos(v["f3"]))
+        * (1 + 2 * v["f1"])
+        * mpmath.exp(v["x"])
+    ),
 }
 
 
@@ -104,18 +134,23 @@ def test_counterexamples_are_real(seed_checks):
         example = check.verdict.counterexample
         assert set(example.point) == set(LEAVES[pid])
         with mpmath.workdps(40):
-            values = run(GRAPHS[pid], {k: mpmath.mpf(v) for k, v in example.point.items()})
+            values = run(
+                GRAPHS[pid], {k: mpmath.mpf(v) for k, v in example.point.items()}
+            )
             claimed = num(check.claim.value, values)
             derived = TRUE_VALUE[(pid, check.claim.of, check.claim.wrt)](values)
         # the reported values are the claim's and the derivative's at that point
         assert close(example.left, claimed, rel=1e-6, abs_=1e-9), (pid, check.claim.wrt)
-        assert close(example.right, derived, rel=1e-6, abs_=1e-9), (pid, check.claim.wrt)
+        assert close(example.right, derived, rel=1e-6, abs_=1e-9), (
+            pid,
+            check.claim.wrt,
+        )
         # and they really differ there
         assert abs(claimed - derived) > 1e-6 * max(1, abs(derived))
 
 
 def test_bundled_claims_all_hold():
-    for problem in load().problems:
+    for problem in graph_problems():
         solution = solve(problem)
         assert len(solution.claims) == len(problem.claims) > 0
         for check in solution.claims:
@@ -126,10 +161,11 @@ def test_bundled_claims_all_hold():
 
 
 def test_claim_count_of_the_bundled_set():
-    assert sum(len(p.claims) for p in load().problems) == 43
+    assert sum(len(p.claims) for p in graph_problems()) == 43
 
 
 # -- claims on small, made-up problems -------------------------------------------
+
 
 def _one(text: str):
     return loads(text, "test.yaml").problems[0]
@@ -151,19 +187,22 @@ def _check(problem, of, wrt, text):
     return solve(problem, claims=(claim,)).claims[0].verdict
 
 
-@pytest.mark.parametrize("of, wrt, text, status", [
-    ("h", "x", "1", "not-equivalent"),              # true only for x > 0
-    ("h", "x", "indicator(x > 0)", "equivalent"),
-    ("h", "x", "heaviside(x)", "equivalent"),       # differs only at x = 0
-    ("y", "x", "x", "not-equivalent"),              # relu(x) claimed as x
-    ("y", "x", "relu(x)", "equivalent"),
-    ("y", "x", "h", "equivalent"),
-    ("y", "h", "h", "equivalent"),
-    ("y", "h", "relu(x)", "equivalent"),
-    ("y", "h", "x", "not-equivalent"),
-    ("y", "x", "abs(x)", "not-equivalent"),
-    ("y", "x", "max(x, 0)", "equivalent"),
-])
+@pytest.mark.parametrize(
+    "of, wrt, text, status",
+    [
+        ("h", "x", "1", "not-equivalent"),  # true only for x > 0
+        ("h", "x", "indicator(x > 0)", "equivalent"),
+        ("h", "x", "heaviside(x)", "equivalent"),  # differs only at x = 0
+        ("y", "x", "x", "not-equivalent"),  # relu(x) claimed as x
+        ("y", "x", "relu(x)", "equivalent"),
+        ("y", "x", "h", "equivalent"),
+        ("y", "h", "h", "equivalent"),
+        ("y", "h", "relu(x)", "equivalent"),
+        ("y", "h", "x", "not-equivalent"),
+        ("y", "x", "abs(x)", "not-equivalent"),
+        ("y", "x", "max(x, 0)", "equivalent"),
+    ],
+)
 def test_claims_true_on_part_of_the_domain_are_not_equivalent(of, wrt, text, status):
     verdict = _check(_one(RELU), of, wrt, text)
     assert verdict.status == status
@@ -245,7 +284,9 @@ def test_claims_are_compared_with_the_derivative_of_their_own_of():
     # ds/df, not dl_i/df
     assert _check(problem, "s", "f", "s*(1 - s)").status == "equivalent"
     assert _check(problem, "s", "f", "sig(f) - y_i").status == "not-equivalent"
-    assert _check(problem, "l_i", "s", "(1 - y_i)/(1 - s) - y_i/s").status == "equivalent"
+    assert (
+        _check(problem, "l_i", "s", "(1 - y_i)/(1 - s) - y_i/s").status == "equivalent"
+    )
 
 
 def test_claim_check_reports_what_reverse_mode_derived():

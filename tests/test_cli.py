@@ -15,14 +15,16 @@ from pathlib import Path
 import mpmath
 import pytest
 import sympy
+from _helpers import SYMBOLIC, S, same_function
 from click.testing import CliRunner
 
-from _helpers import S, SYMBOLIC, same_function
 from gradsym.cli import cli
 from gradsym.expressions import parse
 
-IDS = ["7.1", "7.2", "7.4", "7.5", "7.12", "7.13"]
-BUNDLED_CLAIMS = 43
+IDS = ["7.1", "7.2", "7.4", "7.5", "7.12", "7.13"]  # the graph problems
+ALL_IDS = [f"7.{n}" for n in range(1, 18)]
+BUNDLED_CLAIMS = 43  # claims of the graph problems
+BUNDLED_CHECKS = 145  # checks of the other kinds' reports
 WRONG_7_12 = "x=exp(f3) + cos(f3) + 2*f1*(exp(f3) + cos(f3))*exp(f1)"
 
 
@@ -55,12 +57,13 @@ def dy_dx_7_12(x: str) -> mpmath.mpf:
 
 # -- list ----------------------------------------------------------------------------
 
-def test_list_shows_the_six_ids_in_order():
+
+def test_list_shows_the_seventeen_ids_in_order():
     result = invoke("list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == IDS
-    assert "Reverse mode on an acyclic graph" in lines[4]
+    assert [line.split()[0] for line in lines] == ALL_IDS
+    assert "Reverse mode on an acyclic graph" in lines[11]
 
 
 def test_version():
@@ -71,13 +74,17 @@ def test_version():
 
 # -- check ---------------------------------------------------------------------------
 
+
 def test_check_of_the_bundled_set_passes():
     result = invoke("check")
     assert result.exit_code == 0, result.output
     assert "✗" not in result.stdout
-    assert result.stdout.count("✓") == BUNDLED_CLAIMS + len(IDS)
-    assert (f"{BUNDLED_CLAIMS} claims: {BUNDLED_CLAIMS} equivalent, 0 not equivalent, "
-            "0 undecided; modes disagree in 0 of 6 problems.") in result.stdout
+    total = BUNDLED_CLAIMS + BUNDLED_CHECKS
+    assert result.stdout.count("✓") == total + len(IDS)
+    assert (
+        f"{total} claims: {total} equivalent, 0 not equivalent, "
+        "0 undecided; modes disagree in 0 of 6 graph problems."
+    ) in result.stdout
 
 
 def test_check_of_a_wrong_claim_fails():
@@ -90,17 +97,23 @@ def test_check_of_a_wrong_claim_fails():
 
 def test_check_counterexample_in_text_is_real():
     result = invoke("check", "7.12", "--claim", WRONG_7_12)
-    match = re.search(r"at x=(\S+) the claim gives (\S+) but the derivative is (\S+)",
-                      result.stdout)
+    match = re.search(
+        r"at x=(\S+) the claim gives (\S+) but the derivative is (\S+)", result.stdout
+    )
     assert match is not None
     x = mpmath.mpf(match.group(1))
     ex = mpmath.exp(x)
     f3 = ex + ex**2
-    claimed = (mpmath.exp(f3) + mpmath.cos(f3)
-               + 2 * ex * (mpmath.exp(f3) + mpmath.cos(f3)) * mpmath.exp(ex))
+    claimed = (
+        mpmath.exp(f3)
+        + mpmath.cos(f3)
+        + 2 * ex * (mpmath.exp(f3) + mpmath.cos(f3)) * mpmath.exp(ex)
+    )
     # x is printed to 6 significant digits, the values to 10
     assert float(match.group(2)) == pytest.approx(float(claimed), rel=1e-4)
-    assert float(match.group(3)) == pytest.approx(float(dy_dx_7_12(match.group(1))), rel=1e-4)
+    assert float(match.group(3)) == pytest.approx(
+        float(dy_dx_7_12(match.group(1))), rel=1e-4
+    )
 
 
 def test_check_of_a_right_claim_about_a_node_passes():
@@ -111,8 +124,16 @@ def test_check_of_a_right_claim_about_a_node_passes():
 
 
 def test_check_with_several_claims():
-    result = invoke("check", "7.12", "--claim", "f1/x=exp(x)", "--claim", "f3=exp(f3) + cos(f3)",
-                    "--claim", "x=0")
+    result = invoke(
+        "check",
+        "7.12",
+        "--claim",
+        "f1/x=exp(x)",
+        "--claim",
+        "f3=exp(f3) + cos(f3)",
+        "--claim",
+        "x=0",
+    )
     assert result.exit_code == 1
     assert "3 claims: 2 equivalent, 1 not equivalent, 0 undecided" in result.stdout
 
@@ -124,30 +145,37 @@ def test_check_of_an_unknown_id():
     assert result.stdout == ""
 
 
-@pytest.mark.parametrize("args", [
-    ["check", "7.12", "7.13", "--claim", "x=1"],      # --claim with two problems
-    ["check", "7.12", "--claim", "x"],                 # not WRT=VALUE
-    ["check", "7.12", "--claim", "q=1"],               # unknown wrt
-    ["check", "7.12", "--claim", "x=exp(q)"],          # undeclared name
-    ["check", "7.12", "--claim", "x=exp(x"],           # bad expression
-    ["solve", "7.12", "--at", "y=1"],                  # not a leaf
-    ["solve", "7.12", "--at", "x"],                    # not NAME=VALUE
-    ["solve", "7.2", "--at", "x_i=1"],                 # missing values
-    ["sheet", "7.4", "--templates", "/nonexistent/folder/for/gradsym"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "7.12", "7.13", "--claim", "x=1"],  # --claim with two problems
+        ["check", "7.12", "--claim", "x"],  # not WRT=VALUE
+        ["check", "7.12", "--claim", "q=1"],  # unknown wrt
+        ["check", "7.12", "--claim", "x=exp(q)"],  # undeclared name
+        ["check", "7.12", "--claim", "x=exp(x"],  # bad expression
+        ["solve", "7.12", "--at", "y=1"],  # not a leaf
+        ["solve", "7.12", "--at", "x"],  # not NAME=VALUE
+        ["solve", "7.2", "--at", "x_i=1"],  # missing values
+        ["sheet", "7.4", "--templates", "/nonexistent/folder/for/gradsym"],
+    ],
+)
 def test_bad_usage_exits_2_with_one_line(args):
     one_line_error(invoke(*args))
 
 
 def test_malformed_problem_file(tmp_path):
-    path = write(tmp_path, "bad.yaml", """
+    path = write(
+        tmp_path,
+        "bad.yaml",
+        """
         problems:
           - id: "a"
             title: t
             inputs: [x]
             graph:
               y: x + foo(x)
-        """)
+        """,
+    )
     for command in ("list", "check", "solve a", "sheet"):
         result = invoke(*command.split(), "--problems", str(path))
         line = one_line_error(result)
@@ -177,9 +205,9 @@ def test_check_junit():
     root = ElementTree.fromstring(result.stdout)
     assert root.tag == "testsuites"
     suites = root.findall("testsuite")
-    assert len(suites) == len(IDS)
+    assert len(suites) == len(ALL_IDS)
     cases = root.iter("testcase")
-    assert len(list(cases)) == BUNDLED_CLAIMS + len(IDS)
+    assert len(list(cases)) == BUNDLED_CLAIMS + BUNDLED_CHECKS + len(IDS)
     assert len(list(root.iter("failure"))) == 0
     for suite in suites:
         assert int(suite.get("tests")) == len(suite.findall("testcase"))
@@ -187,8 +215,16 @@ def test_check_junit():
 
 
 def test_check_junit_with_a_failure():
-    result = invoke("check", "7.12", "--format", "junit", "--claim", WRONG_7_12,
-                    "--claim", "f1/x=exp(x)")
+    result = invoke(
+        "check",
+        "7.12",
+        "--format",
+        "junit",
+        "--claim",
+        WRONG_7_12,
+        "--claim",
+        "f1/x=exp(x)",
+    )
     assert result.exit_code == 1
     root = ElementTree.fromstring(result.stdout)
     (suite,) = root.findall("testsuite")
@@ -204,10 +240,25 @@ def test_check_json_is_a_list_of_claims():
     assert result.exit_code == 0
     claims = json.loads(result.stdout)
     assert isinstance(claims, list)
-    assert len(claims) == BUNDLED_CLAIMS
-    for claim in claims:
-        assert {"problem", "of", "wrt", "value", "derived", "verdict", "decided_by",
-                "points", "counterexample"} <= set(claim)
+    assert len(claims) == BUNDLED_CLAIMS + BUNDLED_CHECKS
+    graph_claims = [c for c in claims if c["problem"] in IDS]
+    assert len(graph_claims) == BUNDLED_CLAIMS
+    for claim in graph_claims:
+        assert {
+            "problem",
+            "of",
+            "wrt",
+            "value",
+            "derived",
+            "verdict",
+            "decided_by",
+            "points",
+            "counterexample",
+        } <= set(claim)
+    for check in claims:
+        assert {"problem", "derived", "verdict", "decided_by"} <= set(check)
+        assert check["verdict"] == "equivalent"
+    for claim in graph_claims:
         assert claim["verdict"] == "equivalent"
         assert claim["decided_by"] in ("symbolic", "numeric")
         assert claim["counterexample"] is None
@@ -234,6 +285,7 @@ def test_check_writes_output_file(tmp_path):
 
 
 # -- solve ---------------------------------------------------------------------------
+
 
 def _expression_strings(document):
     """(where, text) of every expression string in a solve JSON document."""
@@ -264,11 +316,22 @@ def test_solve_json_7_12():
     assert set(document) == {"id", "title", "output", "derivatives", "steps", "claims"}
     assert document["id"] == "7.12"
     assert document["output"] == "y"
-    assert [d["wrt"] for d in document["derivatives"]] == ["f5", "f4", "f3", "f2", "f1", "x"]
+    assert [d["wrt"] for d in document["derivatives"]] == [
+        "f5",
+        "f4",
+        "f3",
+        "f2",
+        "f1",
+        "x",
+    ]
     assert all(d["agree"] for d in document["derivatives"])
     assert set(document["steps"]) == {"direct", "reverse", "forward"}
     dy_dx = next(d for d in document["derivatives"] if d["wrt"] == "x")
-    expected = (2 * S("f1") + 1) * (sympy.exp(S("f3")) + sympy.cos(S("f3"))) * sympy.exp(S("x"))
+    expected = (
+        (2 * S("f1") + 1)
+        * (sympy.exp(S("f3")) + sympy.cos(S("f3")))
+        * sympy.exp(S("x"))
+    )
     assert same_function(parse(dy_dx["value"]), expected, SYMBOLIC["7.12"])
     for mode in ("direct", "reverse", "forward"):
         assert same_function(parse(dy_dx["modes"][mode]), expected, SYMBOLIC["7.12"])
@@ -276,9 +339,9 @@ def test_solve_json_7_12():
 
 @pytest.mark.parametrize("pid", IDS)
 def test_solve_json_expressions_parse_back(pid):
+    from gradsym.printing import to_text
     from gradsym.problems import load
     from gradsym.solution import solve
-    from gradsym.printing import to_text
 
     result = invoke("solve", pid, "--format", "json")
     assert result.exit_code == 0
@@ -286,6 +349,7 @@ def test_solve_json_expressions_parse_back(pid):
     solution = solve(load().get(pid))
     for text in (t for _, t in _expression_strings(document)):
         parse(text)  # every expression string parses
+
     # SymPy distributes a number over a sum when it builds 2*(f - y_i), so the
     # text parses back to the same function, not always to the same tree.
     def same(a, b):
@@ -321,7 +385,9 @@ def test_solve_at_a_point_prints_the_value():
     # about 555.9719679
     assert float(match.group(1)) == pytest.approx(float(expected), rel=1e-9)
     f3 = re.search(r"^\s*f3 = (\S+)$", section, re.M)
-    assert float(f3.group(1)) == pytest.approx(float(mpmath.exp(0.5) + mpmath.e), rel=1e-9)
+    assert float(f3.group(1)) == pytest.approx(
+        float(mpmath.exp(0.5) + mpmath.e), rel=1e-9
+    )
 
 
 def test_solve_at_a_point_in_json():
@@ -355,14 +421,18 @@ def test_solve_at_a_non_real_value_is_bad_input():
 
 
 def test_solve_at_a_point_outside_the_domain_is_bad_input(tmp_path):
-    path = write(tmp_path, "log.yaml", """
+    path = write(
+        tmp_path,
+        "log.yaml",
+        """
         problems:
           - id: "l"
             title: log
             inputs: [x]
             graph:
               y: log(x)
-        """)
+        """,
+    )
     one_line_error(invoke("solve", "l", "--problems", str(path), "--at", "x=-1"))
 
 
@@ -373,7 +443,10 @@ def test_claim_with_a_non_real_value_is_not_an_internal_error():
 
 
 def test_check_of_a_graph_using_sign(tmp_path):
-    path = write(tmp_path, "sign.yaml", """
+    path = write(
+        tmp_path,
+        "sign.yaml",
+        """
         problems:
           - id: "s"
             title: sign
@@ -383,13 +456,17 @@ def test_check_of_a_graph_using_sign(tmp_path):
             claims:
               - wrt: x
                 value: "sign(x)"
-        """)
+        """,
+    )
     result = invoke("check", "--problems", str(path))
     assert result.exit_code == 0, result.output
 
 
 def test_check_of_an_exp_tower_that_overflows_at_some_points(tmp_path):
-    path = write(tmp_path, "tower.yaml", """
+    path = write(
+        tmp_path,
+        "tower.yaml",
+        """
         problems:
           - id: "t"
             title: tower
@@ -399,12 +476,14 @@ def test_check_of_an_exp_tower_that_overflows_at_some_points(tmp_path):
               b: exp(a)
               c: exp(b)
               y: exp(c)
-        """)
+        """,
+    )
     result = invoke("check", "--problems", str(path))
     assert result.exit_code == 0, result.output
 
 
 # -- sheet and output files -------------------------------------------------------
+
 
 def test_sheet_latex_to_a_file(tmp_path):
     target = tmp_path / "sheet.tex"
@@ -415,7 +494,7 @@ def test_sheet_latex_to_a_file(tmp_path):
     assert text.lstrip().startswith(r"\documentclass")
     assert text.rstrip().endswith(r"\end{document}")
     assert text.count(r"\begin{document}") == 1
-    for pid in IDS:
+    for pid in ALL_IDS:
         assert f"Problem {pid}:" in text
     assert os.listdir(tmp_path) == ["sheet.tex"]  # no temporary file left
 
@@ -439,7 +518,9 @@ def test_output_into_a_missing_folder_writes_nothing(tmp_path):
 def test_failed_render_leaves_an_existing_output_untouched(tmp_path):
     templates = tmp_path / "templates"
     templates.mkdir()
-    (templates / "sheet.md.j2").write_text("{{ no_such_variable.field }}\n", encoding="utf-8")
+    (templates / "sheet.md.j2").write_text(
+        "{{ no_such_variable.field }}\n", encoding="utf-8"
+    )
     target = tmp_path / "sheet.md"
     target.write_text("previous\n", encoding="utf-8")
     result = invoke("sheet", "7.4", "--templates", str(templates), "-o", str(target))
@@ -453,8 +534,11 @@ def test_user_template_is_used(tmp_path):
     templates.mkdir()
     (templates / "sheet.md.j2").write_text(
         "CUSTOM {{ title }}:{% for s in solutions %} [{{ s.problem.id }}]{% endfor %}\n",
-        encoding="utf-8")
-    result = invoke("sheet", "7.4", "7.12", "--templates", str(templates), "--title", "House")
+        encoding="utf-8",
+    )
+    result = invoke(
+        "sheet", "7.4", "7.12", "--templates", str(templates), "--title", "House"
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == "CUSTOM House: [7.4] [7.12]\n"
 
@@ -462,15 +546,18 @@ def test_user_template_is_used(tmp_path):
 def test_user_template_falls_back_to_the_bundled_ones(tmp_path):
     templates = tmp_path / "templates"
     templates.mkdir()
-    (templates / "solution.md.j2").write_text("SOLUTION {{ problem.id }}\n", encoding="utf-8")
+    (templates / "solution.md.j2").write_text(
+        "SOLUTION {{ problem.id }}\n", encoding="utf-8"
+    )
     result = invoke("sheet", "7.4", "7.5", "--templates", str(templates))
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("# Solutions")   # the bundled sheet.md.j2
+    assert result.stdout.startswith("# Solutions")  # the bundled sheet.md.j2
     assert "SOLUTION 7.4" in result.stdout and "SOLUTION 7.5" in result.stdout
     assert "## Problem" not in result.stdout
 
 
 # -- the installed entry point ------------------------------------------------------
+
 
 def _command() -> list[str]:
     installed = shutil.which("gradsym")
@@ -478,16 +565,24 @@ def _command() -> list[str]:
 
 
 def test_subprocess_entry_point():
-    wrong = subprocess.run([*_command(), "check", "7.12", "--claim", WRONG_7_12],
-                           capture_output=True, text=True, timeout=120)
+    wrong = subprocess.run(
+        [*_command(), "check", "7.12", "--claim", WRONG_7_12],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert wrong.returncode == 1, wrong.stderr
     assert "✗" in wrong.stdout
     assert "1 claim: 0 equivalent, 1 not equivalent" in wrong.stdout
 
 
 def test_subprocess_module_errors():
-    result = subprocess.run([sys.executable, "-m", "gradsym", "check", "7.99"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "gradsym", "check", "7.99"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
@@ -496,7 +591,10 @@ def test_subprocess_module_errors():
 
 
 def test_check_of_an_undecided_claim_exits_1(tmp_path):
-    path = write(tmp_path, "nowhere.yaml", """
+    path = write(
+        tmp_path,
+        "nowhere.yaml",
+        """
         problems:
           - id: "u"
             title: defined nowhere on the reals
@@ -506,7 +604,8 @@ def test_check_of_an_undecided_claim_exits_1(tmp_path):
             claims:
               - wrt: x
                 value: "2"
-        """)
+        """,
+    )
     result = invoke("check", "--problems", str(path))
     assert result.exit_code == 1, result.output
     assert "undecided" in result.stdout

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import mpmath
 import sympy
+from _helpers import close, num
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from _helpers import close, num
 from gradsym.errors import GradsymError
 from gradsym.expressions import parse
 from gradsym.problems import loads
@@ -50,18 +50,37 @@ def graphs(draw) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def graph_yaml(inputs: list[str], nodes: list[tuple[str, str]]) -> str:
-    lines = ["problems:", "  - id: h", "    title: random graph",
-             f"    inputs: [{', '.join(inputs)}]", "    graph:"]
+    lines = [
+        "problems:",
+        "  - id: h",
+        "    title: random graph",
+        f"    inputs: [{', '.join(inputs)}]",
+        "    graph:",
+    ]
     lines += [f'      {name}: "{text}"' for name, text in nodes]
     lines.append(f"    wrt: [{', '.join(inputs + [name for name, _ in nodes[:-1]])}]")
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=20, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(graphs())
-@example((["x"], [("n0", "exp(x)"), ("n1", "(n0)**2"), ("n2", "(n0 + n1)"),
-                  ("n3", "exp(n2)"), ("n4", "sin(n2) + n3")]))
+@example(
+    (
+        ["x"],
+        [
+            ("n0", "exp(x)"),
+            ("n1", "(n0)**2"),
+            ("n2", "(n0 + n1)"),
+            ("n3", "exp(n2)"),
+            ("n4", "sin(n2) + n3"),
+        ],
+    )
+)
 @example((["x", "u"], [("n0", "(x * u)"), ("n1", "tanh(n0)**3 + sigmoid(u)")]))
 def test_random_smooth_graphs_modes_agree(graph):
     inputs, nodes = graph
@@ -92,10 +111,56 @@ def test_random_smooth_graphs_modes_agree(graph):
 # -- (2) random text: parse raises only gradsym's own errors -----------------------
 
 TOKENS = [
-    "x", "y", "beta", "pi", "0", "1", "2", "-1", "0.5", "1e3", "99", "(", ")", "+", "-",
-    "*", "/", "**", "^", ",", "<", ">", "<=", ">=", "exp", "log", "sqrt", "sin", "cos",
-    "tan", "tanh", "abs", "sign", "max", "min", "sig", "relu", "leaky_relu", "heaviside",
-    "rect", "indicator", ".", "[", "]", "'", "_", "=", ":", "@", "foo",
+    "x",
+    "y",
+    "beta",
+    "pi",
+    "0",
+    "1",
+    "2",
+    "-1",
+    "0.5",
+    "1e3",
+    "99",
+    "(",
+    ")",
+    "+",
+    "-",
+    "*",
+    "/",
+    "**",
+    "^",
+    ",",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "exp",
+    "log",
+    "sqrt",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "abs",
+    "sign",
+    "max",
+    "min",
+    "sig",
+    "relu",
+    "leaky_relu",
+    "heaviside",
+    "rect",
+    "indicator",
+    ".",
+    "[",
+    "]",
+    "'",
+    "_",
+    "=",
+    ":",
+    "@",
+    "foo",
 ]
 
 token_soup = st.lists(st.sampled_from(TOKENS), max_size=14).map(" ".join)

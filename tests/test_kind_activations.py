@@ -48,8 +48,7 @@ def run_cli(*args: str):
 @pytest.fixture(scope="module")
 def reports():
     problems = loads(DATA.read_text(), "test").problems
-    return {p.id: get_kind(p.kind).solve(p) for p in problems
-            if p.kind == "activation"}
+    return {p.id: get_kind(p.kind).solve(p) for p in problems if p.kind == "activation"}
 
 
 def sig(x):
@@ -57,6 +56,7 @@ def sig(x):
 
 
 # -- 7.7: the sigmoid --------------------------------------------------------------
+
 
 def test_7_7_solves_and_every_check_holds(reports):
     report = reports["7.7"]
@@ -114,8 +114,14 @@ def test_tanh_closed_forms():
 def test_a_wrong_book_form_fails_its_check():
     # A deliberately wrong closed form must not pass: the checks are not vacuous.
     spec = activations._smooth()["sigmoid"]
-    wrong = activations.Smooth(spec.tex, spec.apply, lambda s: s * (1 + s),
-                               spec.book_tex, spec.limits, sympy.Rational(1, 2))
+    wrong = activations.Smooth(
+        spec.tex,
+        spec.apply,
+        lambda s: s * (1 + s),
+        spec.book_tex,
+        spec.limits,
+        sympy.Rational(1, 2),
+    )
     report = solve_text(one("activation", "function: sigmoid"))
     report.checks.clear()
     activations.solve_smooth(report, "sigmoid", wrong, [])
@@ -126,6 +132,7 @@ def test_a_wrong_book_form_fails_its_check():
 
 # -- 7.8: step functions -------------------------------------------------------------
 
+
 def test_7_8_solves_and_every_check_holds(reports):
     report = reports["7.8"]
     assert report.agree
@@ -135,13 +142,33 @@ def test_7_8_solves_and_every_check_holds(reports):
 def test_7_8_jumps_and_one_sided_quotients(reports):
     data = reports["7.8"].data["functions"]
     assert data["heaviside"]["jumps"] == [
-        {"at": "0", "left": "0", "value": "1", "right": "1",
-         "quotient_left": "oo", "quotient_right": "0"}]
+        {
+            "at": "0",
+            "left": "0",
+            "value": "1",
+            "right": "1",
+            "quotient_left": "oo",
+            "quotient_right": "0",
+        }
+    ]
     assert data["rect"]["jumps"] == [
-        {"at": "0", "left": "0", "value": "1", "right": "1",
-         "quotient_left": "oo", "quotient_right": "0"},
-        {"at": "1", "left": "1", "value": "1", "right": "0",
-         "quotient_left": "0", "quotient_right": "-oo"}]
+        {
+            "at": "0",
+            "left": "0",
+            "value": "1",
+            "right": "1",
+            "quotient_left": "oo",
+            "quotient_right": "0",
+        },
+        {
+            "at": "1",
+            "left": "1",
+            "value": "1",
+            "right": "0",
+            "quotient_left": "0",
+            "quotient_right": "-oo",
+        },
+    ]
     assert data["heaviside"]["derivative_between_jumps"] == "0"
 
 
@@ -153,8 +180,9 @@ def rect_(x):
     return 1 if 0 <= x <= 1 else 0
 
 
-@pytest.mark.parametrize("name, step, jumps", [
-    ("heaviside", heaviside_, [0]), ("rect", rect_, [0, 1])])
+@pytest.mark.parametrize(
+    "name, step, jumps", [("heaviside", heaviside_, [0]), ("rect", rect_, [0, 1])]
+)
 def test_difference_quotients_numerically(name, step, jumps):
     for jump in jumps:
         for h in (1e-3, 1e-6, 1e-9):
@@ -165,19 +193,30 @@ def test_difference_quotients_numerically(name, step, jumps):
 
 
 def numeric_loss(step, values):
-    f = values["phi0"] + values["phi1"] * step(values["theta0"] + values["theta1"]
-                                               * values["x"])
+    f = values["phi0"] + values["phi1"] * step(
+        values["theta0"] + values["theta1"] * values["x"]
+    )
     return (f - values["y"]) ** 2
 
 
 @pytest.mark.parametrize("name, step", [("heaviside", heaviside_), ("rect", rect_)])
 def test_7_8_network_gradients(reports, name, step):
     gradients = reports["7.8"].data["functions"][name]["network_gradients"]
-    assert gradients == {"phi0": "2*(f - y)", "phi1": "2*h*(f - y)",
-                         "theta0": "0", "theta1": "0"}
+    assert gradients == {
+        "phi0": "2*(f - y)",
+        "phi1": "2*h*(f - y)",
+        "theta0": "0",
+        "theta1": "0",
+    }
     # central differences at points away from the jumps agree
-    point = {"x": 0.4, "y": -1.1, "phi0": 0.3, "phi1": 1.7, "theta0": 0.2,
-             "theta1": 0.5}  # z = 0.4, inside both functions' unit steps
+    point = {
+        "x": 0.4,
+        "y": -1.1,
+        "phi0": 0.3,
+        "phi1": 1.7,
+        "theta0": 0.2,
+        "theta1": 0.5,
+    }  # z = 0.4, inside both functions' unit steps
     h = 1e-7
     z_value = point["theta0"] + point["theta1"] * point["x"]
     f = point["phi0"] + point["phi1"] * step(z_value)
@@ -200,23 +239,30 @@ def test_jumps_of_a_three_level_staircase():
     stairs = sympy.Piecewise((0, z < -1), (2, z < 3), (5, True))
     jumps = activations.jumps_of(stairs)
     assert [(j.at, j.left, j.value, j.right) for j in jumps] == [
-        (-1, 0, 2, 2), (3, 2, 5, 5)]
+        (-1, 0, 2, 2),
+        (3, 2, 5, 5),
+    ]
     assert [(j.quotient_left, j.quotient_right) for j in jumps] == [
-        (sympy.oo, 0), (sympy.oo, 0)]
+        (sympy.oo, 0),
+        (sympy.oo, 0),
+    ]
 
 
 def test_wrong_jump_list_fails_its_check():
     spec = activations._steps()["rect"]
-    wrong = activations.Step(spec.tex, spec.apply, spec.definition, spec.cases_tex,
-                             (0,))
+    wrong = activations.Step(
+        spec.tex, spec.apply, spec.definition, spec.cases_tex, (0,)
+    )
     report = solve_text(one("activation", "function: rect"))
     report.checks.clear()
     activations.solve_step(report, "rect", wrong, [])
     assert [c.label for c in report.checks if not c.verdict.holds] == [
-        "rect: jumps found in the definition"]
+        "rect: jumps found in the definition"
+    ]
 
 
 # -- formats and the command line ----------------------------------------------------
+
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "latex"])
 def test_each_format_renders(reports, fmt):
@@ -248,12 +294,17 @@ def test_check_exits_0_on_the_whole_file():
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
 def test_the_latex_sheet_compiles(tmp_path):
     tex = tmp_path / "sheet.tex"
-    result = run_cli("sheet", "--problems", str(DATA), "--format", "latex",
-                     "-o", str(tex))
+    result = run_cli(
+        "sheet", "--problems", str(DATA), "--format", "latex", "-o", str(tex)
+    )
     assert result.exit_code == 0, result.output
     compiled = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert compiled.returncode == 0, compiled.stdout[-2000:]
     assert (tmp_path / "sheet.pdf").exists()
 
@@ -273,42 +324,69 @@ def test_a_wrong_claim_exits_1(tmp_path):
     path.write_text(one("activation", WRONG_CLAIMS))
     result = run_cli("check", "--problems", str(path))
     assert result.exit_code == 1
-    assert ("✗ sigmoid: the claimed largest value of the derivative: 1/4"
-            in result.output)
+    assert (
+        "✗ sigmoid: the claimed largest value of the derivative: 1/4" in result.output
+    )
     assert "the claim '1/2' does not hold" in result.output
     assert "✓ sigmoid: the claimed derivative" in result.output
 
 
 def test_a_wrong_step_claim_exits_1(tmp_path):
     path = tmp_path / "wrong.yaml"
-    path.write_text(one("activation", 'functions: [rect]\nclaims:\n  - quantity: '
-                                      'derivative\n    value: "1"'))
+    path.write_text(
+        one(
+            "activation",
+            'functions: [rect]\nclaims:\n  - quantity: derivative\n    value: "1"',
+        )
+    )
     assert run_cli("check", "--problems", str(path)).exit_code == 1
 
 
-@pytest.mark.parametrize("body, where, words", [
-    ("function: softplus", "5:15", "'function' must name one of"),
-    ("functions: [sigmoid, sigmoid]", "5:26", "appears twice"),
-    ("functions: []", "5:16", "at least one"),
-    ("functions: [sigmoid, tanh, rect, heaviside, sigmoid]", "5:16", "at most 4"),
-    ("function: sigmoid\nfunctions: [rect]", "6:16", "either 'function' or"),
-    ("title2: x", "5:5", "Unknown key 'title2'"),
-    ("function: sigmoid\nclaims: 3", "6:13", "'claims' must be a list"),
-    ("function: sigmoid\nclaims:\n  - quantity: slope\n    value: '1'", "7:19",
-     "'quantity' for sigmoid must be one of"),
-    ("function: sigmoid\nclaims:\n  - value: '1'", "7:9", "missing 'quantity'"),
-    ("function: sigmoid\nclaims:\n  - quantity: maximum", "7:9", "missing 'value'"),
-    ("function: sigmoid\nclaims:\n  - quantity: maximum\n    value: '1/4 + q'",
-     "8:17", "uses 'q'"),
-    ("function: sigmoid\nclaims:\n  - quantity: maximum\n    value: '1/+'", "8:20",
-     "Expected a number"),
-    ("functions: [sigmoid, rect]\nclaims:\n  - quantity: maximum\n    value: '1'",
-     "7:9", "which function"),
-    ("function: rect\nclaims:\n  - quantity: maximum\n    value: '1'", "7:19",
-     "for rect must be one of derivative"),
-    ("function: rect\nclaims:\n  - quantity: derivative\n    value: '1'\n"
-     "    function: sigmoid", "9:19", "'function' must be one of rect"),
-])
+@pytest.mark.parametrize(
+    "body, where, words",
+    [
+        ("function: softplus", "5:15", "'function' must name one of"),
+        ("functions: [sigmoid, sigmoid]", "5:26", "appears twice"),
+        ("functions: []", "5:16", "at least one"),
+        ("functions: [sigmoid, tanh, rect, heaviside, sigmoid]", "5:16", "at most 4"),
+        ("function: sigmoid\nfunctions: [rect]", "6:16", "either 'function' or"),
+        ("title2: x", "5:5", "Unknown key 'title2'"),
+        ("function: sigmoid\nclaims: 3", "6:13", "'claims' must be a list"),
+        (
+            "function: sigmoid\nclaims:\n  - quantity: slope\n    value: '1'",
+            "7:19",
+            "'quantity' for sigmoid must be one of",
+        ),
+        ("function: sigmoid\nclaims:\n  - value: '1'", "7:9", "missing 'quantity'"),
+        ("function: sigmoid\nclaims:\n  - quantity: maximum", "7:9", "missing 'value'"),
+        (
+            "function: sigmoid\nclaims:\n  - quantity: maximum\n    value: '1/4 + q'",
+            "8:17",
+            "uses 'q'",
+        ),
+        (
+            "function: sigmoid\nclaims:\n  - quantity: maximum\n    value: '1/+'",
+            "8:20",
+            "Expected a number",
+        ),
+        (
+            "functions: [sigmoid, rect]\nclaims:\n  - quantity: maximum\n    value: '1'",
+            "7:9",
+            "which function",
+        ),
+        (
+            "function: rect\nclaims:\n  - quantity: maximum\n    value: '1'",
+            "7:19",
+            "for rect must be one of derivative",
+        ),
+        (
+            "function: rect\nclaims:\n  - quantity: derivative\n    value: '1'\n"
+            "    function: sigmoid",
+            "9:19",
+            "'function' must be one of rect",
+        ),
+    ],
+)
 def test_bad_values_exit_2_naming_line_and_column(tmp_path, body, where, words):
     path = tmp_path / "bad.yaml"
     path.write_text(one("activation", body))

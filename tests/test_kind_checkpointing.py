@@ -25,8 +25,7 @@ DATA = Path(__file__).parent / "data" / "kind_checkpointing.yaml"
 
 def problem(**keys: object):
     lines = "".join(f"    {key}: {value}\n" for key, value in keys.items())
-    text = ("problems:\n  - id: \"c\"\n    title: t\n    kind: checkpointing\n"
-            + lines)
+    text = 'problems:\n  - id: "c"\n    title: t\n    kind: checkpointing\n' + lines
     return loads(text, "test").problems[0]
 
 
@@ -41,6 +40,7 @@ def network(layers: int, seed: int = 3, activation: str = "tanh") -> ck.Network:
 
 # -- the bundled problem -----------------------------------------------------------
 
+
 def test_7_11_every_check_holds(report_7_11):
     assert report_7_11.agree
     assert len(report_7_11.checks) == 8
@@ -49,30 +49,52 @@ def test_7_11_every_check_holds(report_7_11):
 def test_7_11_counts_against_plain_backpropagation(report_7_11):
     methods = report_7_11.data["methods"]
     # plain: all 50 pre-activations, one forward pass, one step per layer
-    assert methods["plain"] == {"stored_at_most": 50, "evaluations": 50,
-                                "backward_steps": 50}
+    assert methods["plain"] == {
+        "stored_at_most": 50,
+        "evaluations": 50,
+        "backward_steps": 50,
+    }
     # 4 checkpoints + 9 recomputed values; 50 + 5 segments * 9 recomputed
-    assert methods["checkpointed"] == {"stored_at_most": 13, "evaluations": 95,
-                                       "backward_steps": 50}
+    assert methods["checkpointed"] == {
+        "stored_at_most": 13,
+        "evaluations": 95,
+        "backward_steps": 50,
+    }
     # the last segment kept: 4 + 10 values (f_41..f_50); 50 + 4 * 9
-    assert methods["keep-last"] == {"stored_at_most": 14, "evaluations": 86,
-                                    "backward_steps": 50}
+    assert methods["keep-last"] == {
+        "stored_at_most": 14,
+        "evaluations": 86,
+        "backward_steps": 50,
+    }
 
 
 def test_7_11_schedule_runs_segments_from_the_last(report_7_11):
     schedule = report_7_11.data["schedule"]
-    assert [s["layers"] for s in schedule] == [[41, 50], [31, 40], [21, 30],
-                                               [11, 20], [1, 10]]
+    assert [s["layers"] for s in schedule] == [
+        [41, 50],
+        [31, 40],
+        [21, 30],
+        [11, 20],
+        [1, 10],
+    ]
     assert [s["recomputed"] for s in schedule] == [9] * 5
     # checkpoints below the segment (4, 3, 2, 1, 0) plus its 9 values
     assert [s["held"] for s in schedule] == [13, 12, 11, 10, 9]
 
 
 def test_7_11_intervals_that_divide_fifty(report_7_11):
-    rows = {row["every"]: (row["stored_at_most"], row["evaluations"])
-            for row in report_7_11.data["intervals"]}
-    assert rows == {1: (50, 50), 2: (26, 75), 5: (13, 90), 10: (13, 95),
-                    25: (25, 98), 50: (49, 99)}
+    rows = {
+        row["every"]: (row["stored_at_most"], row["evaluations"])
+        for row in report_7_11.data["intervals"]
+    }
+    assert rows == {
+        1: (50, 50),
+        2: (26, 75),
+        5: (13, 90),
+        10: (13, 95),
+        25: (25, 98),
+        50: (49, 99),
+    }
 
 
 def test_7_11_gradient_has_every_parameter(report_7_11):
@@ -99,20 +121,27 @@ def test_7_11_json(report_7_11):
 
 # -- the simulator against hand counts ------------------------------------------------
 
-@pytest.mark.parametrize("layers, every, keep_last, peak, evaluations", [
-    (12, 3, False, 5, 20),   # n = 4: 3 checkpoints + 2 recomputed; 12 + 4 * 2
-    (12, 3, True, 6, 18),    # 3 checkpoints + f_10, f_11, f_12; 12 + 3 * 2
-    (12, 12, False, 11, 23),  # no checkpoint: f_1..f_11 recomputed from x
-    (12, 12, True, 12, 12),  # keeping the only segment is plain backprop
-    (12, 1, False, 12, 12),  # every value a checkpoint: plain backprop
-    (12, 2, False, 7, 18),   # forward pass peaks: 5 checkpoints, f_11, f_12
-    (50, 5, False, 13, 90),
-    (200, 10, False, 28, 380),
-])
+
+@pytest.mark.parametrize(
+    "layers, every, keep_last, peak, evaluations",
+    [
+        (12, 3, False, 5, 20),  # n = 4: 3 checkpoints + 2 recomputed; 12 + 4 * 2
+        (12, 3, True, 6, 18),  # 3 checkpoints + f_10, f_11, f_12; 12 + 3 * 2
+        (12, 12, False, 11, 23),  # no checkpoint: f_1..f_11 recomputed from x
+        (12, 12, True, 12, 12),  # keeping the only segment is plain backprop
+        (12, 1, False, 12, 12),  # every value a checkpoint: plain backprop
+        (12, 2, False, 7, 18),  # forward pass peaks: 5 checkpoints, f_11, f_12
+        (50, 5, False, 13, 90),
+        (200, 10, False, 28, 380),
+    ],
+)
 def test_counts_by_hand(layers, every, keep_last, peak, evaluations):
     run = ck.checkpointed(network(layers), every, keep_last)
     assert (run.peak, run.evaluations, run.backward_steps) == (
-        peak, evaluations, layers)
+        peak,
+        evaluations,
+        layers,
+    )
     assert ck.closed_form(layers, every, keep_last) == (peak, evaluations)
     assert run.live == {}  # everything freed at the end
 
@@ -134,6 +163,7 @@ def test_simulator_refuses_a_missing_value():
 
 
 # -- gradients -----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("activation", ["tanh", "sin"])
 def test_checkpointed_gradients_are_bit_identical(activation):
@@ -167,12 +197,18 @@ def test_gradient_matches_central_differences():
                 up, down = list(values), list(values)
                 up[k] += step
                 down[k] -= step
-                pair = ((up, beta), (down, beta)) if name == "omega" else (
-                    (omega, up), (omega, down))
-                slope = (_loss(*pair[0], net.x, net.y)
-                         - _loss(*pair[1], net.x, net.y)) / (2 * step)
-                assert abs(slope - gradient[f"{name}_{k + 1}"]) < mpmath.mpf(
-                    "1e-20"), (name, k)
+                pair = (
+                    ((up, beta), (down, beta))
+                    if name == "omega"
+                    else ((omega, up), (omega, down))
+                )
+                slope = (
+                    _loss(*pair[0], net.x, net.y) - _loss(*pair[1], net.x, net.y)
+                ) / (2 * step)
+                assert abs(slope - gradient[f"{name}_{k + 1}"]) < mpmath.mpf("1e-20"), (
+                    name,
+                    k,
+                )
 
 
 def test_a_wrong_recomputation_would_be_caught(monkeypatch):
@@ -199,10 +235,15 @@ def test_a_wrong_recomputation_would_be_caught(monkeypatch):
 
 # -- settings, claims and errors -------------------------------------------------
 
+
 def test_defaults_and_settings_are_frozen():
     settings = problem().settings
     assert (settings.layers, settings.every, settings.activation, settings.seed) == (
-        50, 10, "tanh", 7)
+        50,
+        10,
+        "tanh",
+        7,
+    )
     with pytest.raises(AttributeError):
         settings.layers = 3
 
@@ -215,11 +256,14 @@ def test_largest_network_solves_quickly():
     assert report.data["methods"]["checkpointed"]["evaluations"] == 400 - 25
 
 
-@pytest.mark.parametrize("every, peak, where", [
-    (1, 50, "plain backpropagation: 50 values"),
-    (2, 26, "peaks at the end of the forward pass"),
-    (50, 49, "keeps no checkpoint"),
-])
+@pytest.mark.parametrize(
+    "every, peak, where",
+    [
+        (1, 50, "plain backpropagation: 50 values"),
+        (2, 26, "peaks at the end of the forward pass"),
+        (50, 49, "keeps no checkpoint"),
+    ],
+)
 def test_edge_intervals(every, peak, where):
     report = ck.solve(problem(every=every))
     assert report.agree
@@ -245,31 +289,39 @@ def test_check_of_the_problem_file_exits_0():
 
 def write(tmp_path: Path, line: str) -> Path:
     path = tmp_path / "bad.yaml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         problems:
           - id: "7.11"
             title: t
             kind: checkpointing
-        """) + f"    {line}\n", encoding="utf-8")
+        """)
+        + f"    {line}\n",
+        encoding="utf-8",
+    )
     return path
 
 
-@pytest.mark.parametrize("line, column_of, words", [
-    ("layers: 1", "1", "between 2 and 200"),
-    ("layers: 201", "201", "between 2 and 200"),
-    ("layers: many", "many", "whole number"),
-    ("every: 7", "7", "must divide 'layers'"),
-    ("every: 0", "0", "between 1 and 200"),
-    ("activation: relu", "relu", "tanh, sin"),
-    ("seed: -1", "-1", "between 0"),
-    ("claims: 5", "5", "mapping"),
-    ("claims: {stored: x}", "x", "whole number"),
-    # an unknown key is pointed at itself, a bad value at the value
-    ("claims: {peak: 3}", "peak", "Unknown key 'peak'"),
-    ("width: 3", "width", "Unknown key 'width'"),
-])
-def test_bad_values_give_one_line_with_line_and_column(tmp_path, line, column_of,
-                                                       words):
+@pytest.mark.parametrize(
+    "line, column_of, words",
+    [
+        ("layers: 1", "1", "between 2 and 200"),
+        ("layers: 201", "201", "between 2 and 200"),
+        ("layers: many", "many", "whole number"),
+        ("every: 7", "7", "must divide 'layers'"),
+        ("every: 0", "0", "between 1 and 200"),
+        ("activation: relu", "relu", "tanh, sin"),
+        ("seed: -1", "-1", "between 0"),
+        ("claims: 5", "5", "mapping"),
+        ("claims: {stored: x}", "x", "whole number"),
+        # an unknown key is pointed at itself, a bad value at the value
+        ("claims: {peak: 3}", "peak", "Unknown key 'peak'"),
+        ("width: 3", "width", "Unknown key 'width'"),
+    ],
+)
+def test_bad_values_give_one_line_with_line_and_column(
+    tmp_path, line, column_of, words
+):
     result = invoke("check", "--problems", str(write(tmp_path, line)))
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
@@ -282,13 +334,19 @@ def test_bad_values_give_one_line_with_line_and_column(tmp_path, line, column_of
 
 
 def test_right_claims_pass_and_a_wrong_claim_exits_1(tmp_path):
-    right = invoke("check", "--problems", str(
-        write(tmp_path, "claims: {stored: 13, evaluations: 95}")))
+    right = invoke(
+        "check",
+        "--problems",
+        str(write(tmp_path, "claims: {stored: 13, evaluations: 95}")),
+    )
     assert right.exit_code == 0, right.output
     # the naive answer: 5 checkpoints plus a whole segment of 10, and every
     # segment recomputed in full
-    wrong = invoke("check", "--problems", str(
-        write(tmp_path, "claims: {stored: 15, evaluations: 100}")))
+    wrong = invoke(
+        "check",
+        "--problems",
+        str(write(tmp_path, "claims: {stored: 15, evaluations: 100}")),
+    )
     assert wrong.exit_code == 1
     assert wrong.output.count("✗") == 2
     assert "the claim '15' does not hold" in wrong.output
@@ -299,16 +357,24 @@ def test_random_seeds_all_agree():
         assert ck.solve(problem(layers=30, every=6, seed=seed)).agree
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None,
-                    reason="pdflatex is not installed (Debian: apt-get install "
-                           "texlive-latex-base texlive-latex-recommended)")
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None,
+    reason="pdflatex is not installed (Debian: apt-get install "
+    "texlive-latex-base texlive-latex-recommended)",
+)
 def test_latex_sheet_of_the_three_problems_compiles(tmp_path):
     sheet = tmp_path / "sheet.tex"
-    result = invoke("sheet", "--problems", str(DATA), "--format", "latex",
-                    "-o", str(sheet))
+    result = invoke(
+        "sheet", "--problems", str(DATA), "--format", "latex", "-o", str(sheet)
+    )
     assert result.exit_code == 0, result.output
     run = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "sheet.tex"],
-        cwd=tmp_path, capture_output=True, text=True, errors="replace", timeout=120)
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=120,
+    )
     assert run.returncode == 0, run.stdout[-3000:]
     assert (tmp_path / "sheet.pdf").stat().st_size > 0

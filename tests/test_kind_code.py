@@ -38,8 +38,11 @@ def problem(**keys: object):
 @pytest.fixture(scope="module")
 def problems():
     bundled = load(DATA)
-    return {"7.16": bundled.get("7.16"), "7.17": bundled.get("7.17"),
-            "sigmoid": problem(task="binary-classification", output="sigmoid")}
+    return {
+        "7.16": bundled.get("7.16"),
+        "7.17": bundled.get("7.17"),
+        "sigmoid": problem(task="binary-classification", output="sigmoid"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +52,7 @@ def reports(problems):
 
 # -- the programs, read independently ---------------------------------------------
 
+
 def sizes_and_classes(text: str) -> tuple[list[tuple[int, int]], list[str]]:
     """nn.Linear sizes (names resolved from D_i, D_k, D_o) and nn.* classes used."""
     tree = ast.parse(text)
@@ -56,13 +60,15 @@ def sizes_and_classes(text: str) -> tuple[list[tuple[int, int]], list[str]]:
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Tuple):
             values = ast.literal_eval(node.value)
-            names.update(zip([t.id for t in node.targets[0].elts], values,
-                             strict=True))
+            names.update(zip([t.id for t in node.targets[0].elts], values, strict=True))
     linear, classes = [], []
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "nn"):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "nn"
+        ):
             classes.append(node.func.attr)
             if node.func.attr == "Linear":
                 linear.append(tuple(names[a.id] for a in node.args))
@@ -72,16 +78,22 @@ def sizes_and_classes(text: str) -> tuple[list[tuple[int, int]], list[str]]:
 def keywords(text: str, function: str) -> dict[str, object]:
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.Call) and ast.unparse(node.func).endswith(function):
-            return {k.arg: ast.literal_eval(k.value) for k in node.keywords
-                    if isinstance(k.value, ast.Constant)}
+            return {
+                k.arg: ast.literal_eval(k.value)
+                for k in node.keywords
+                if isinstance(k.value, ast.Constant)
+            }
     raise AssertionError(f"no call of {function}")
 
 
-@pytest.mark.parametrize("key, sizes, loss", [
-    ("7.16", [(10, 40), (40, 40), (40, 5)], "MSELoss"),
-    ("7.17", [(10, 40), (40, 40), (40, 1)], "BCEWithLogitsLoss"),
-    ("sigmoid", [(10, 40), (40, 40), (40, 1)], "BCELoss"),
-])
+@pytest.mark.parametrize(
+    "key, sizes, loss",
+    [
+        ("7.16", [(10, 40), (40, 40), (40, 5)], "MSELoss"),
+        ("7.17", [(10, 40), (40, 40), (40, 1)], "BCEWithLogitsLoss"),
+        ("sigmoid", [(10, 40), (40, 40), (40, 1)], "BCELoss"),
+    ],
+)
 def test_program_layers_and_loss(problems, key, sizes, loss):
     text = code.program(problems[key])
     linear, classes = sizes_and_classes(text)
@@ -103,9 +115,11 @@ def test_program_optimiser_schedule_and_options(problems, key):
     tree = ast.parse(text)
     guard = [n for n in tree.body if isinstance(n, ast.If)]
     assert ast.unparse(guard[-1].test) == "__name__ == '__main__'"
-    options = [ast.literal_eval(n.args[0]) for n in ast.walk(tree)
-               if isinstance(n, ast.Call) and ast.unparse(n.func).endswith(
-                   "add_argument")]
+    options = [
+        ast.literal_eval(n.args[0])
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and ast.unparse(n.func).endswith("add_argument")
+    ]
     assert options == ["--epochs", "--plot", "--seed"]
     # matplotlib is never imported at module level
     top = [a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names]
@@ -121,15 +135,19 @@ def test_only_code_problems_have_a_program():
 
 def test_settings_reach_the_program():
     text = code.program(problem(task="binary-classification", epochs=7, seed=3))
-    defaults = {ast.literal_eval(n.args[0]): ast.literal_eval(
-        [k for k in n.keywords if k.arg == "default"][0].value)
-        for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Call)
-        and ast.unparse(n.func).endswith("add_argument")}
+    defaults = {
+        ast.literal_eval(n.args[0]): ast.literal_eval(
+            [k for k in n.keywords if k.arg == "default"][0].value
+        )
+        for n in ast.walk(ast.parse(text))
+        if isinstance(n, ast.Call) and ast.unparse(n.func).endswith("add_argument")
+    }
     assert defaults == {"--epochs": 7, "--plot": "loss-binary.png", "--seed": 3}
     assert "(x.sum(dim=1, keepdim=True) > 0).float()" in text
 
 
 # -- gradsym's report --------------------------------------------------------------
+
 
 @pytest.mark.parametrize("key, count", [("7.16", 14), ("7.17", 17), ("sigmoid", 17)])
 def test_every_check_holds(reports, key, count):
@@ -159,24 +177,39 @@ def test_json(reports):
     assert data["results"]["program"].startswith('"""Figure 7.8')
 
 
-@pytest.mark.parametrize("change, failing", [
-    (("momentum=0.9", "momentum=0.5"),
-     ["SGD with learning rate 0.1 and momentum 0.9"]),
-    (("step_size=10", "step_size=5"), ["StepLR with step 10 and gamma 0.5"]),
-    # D_o sets the last layer and the targets' shape
-    (("40, 5", "40, 4"), ["layer sizes 10-40-40-5",
-                          "random data of the right shapes"]),
-    (("nn.MSELoss()", "nn.L1Loss()"), ["the loss is MSELoss"]),
-    (("kaiming_normal_", "kaiming_uniform_"),
-     ["weights Kaiming-normal, biases zero"]),
-    (("        scheduler.step()  # per epoch: step_size counts epochs\n", ""),
-     ["the learning-rate schedule steps once per epoch"]),
-    (("            optimizer.zero_grad()\n", ""),
-     ["each batch: zero_grad, backward, step"]),
-    (("import argparse\n", "import argparse\nimport matplotlib\n"),
-     ["matplotlib is imported only inside try/except ImportError"]),
-    (('if __name__ == "__main__":\n    main()\n', "main()\n"), ["a main guard"]),
-])
+@pytest.mark.parametrize(
+    "change, failing",
+    [
+        (
+            ("momentum=0.9", "momentum=0.5"),
+            ["SGD with learning rate 0.1 and momentum 0.9"],
+        ),
+        (("step_size=10", "step_size=5"), ["StepLR with step 10 and gamma 0.5"]),
+        # D_o sets the last layer and the targets' shape
+        (
+            ("40, 5", "40, 4"),
+            ["layer sizes 10-40-40-5", "random data of the right shapes"],
+        ),
+        (("nn.MSELoss()", "nn.L1Loss()"), ["the loss is MSELoss"]),
+        (
+            ("kaiming_normal_", "kaiming_uniform_"),
+            ["weights Kaiming-normal, biases zero"],
+        ),
+        (
+            ("        scheduler.step()  # per epoch: step_size counts epochs\n", ""),
+            ["the learning-rate schedule steps once per epoch"],
+        ),
+        (
+            ("            optimizer.zero_grad()\n", ""),
+            ["each batch: zero_grad, backward, step"],
+        ),
+        (
+            ("import argparse\n", "import argparse\nimport matplotlib\n"),
+            ["matplotlib is imported only inside try/except ImportError"],
+        ),
+        (('if __name__ == "__main__":\n    main()\n', "main()\n"), ["a main guard"]),
+    ],
+)
 def test_a_wrong_program_fails_its_check(monkeypatch, problems, change, failing):
     text = code.program(problems["7.16"])
     assert change[0] in text
@@ -189,22 +222,28 @@ def test_scheduler_in_the_batch_loop_is_caught(monkeypatch, problems):
     text = code.program(problems["7.16"])
     moved = text.replace(
         "            total += loss.item()\n",
-        "            total += loss.item()\n            scheduler.step()\n")
+        "            total += loss.item()\n            scheduler.step()\n",
+    )
     monkeypatch.setattr(code, "program", lambda p: moved)
-    failed = [c.label for c in code.solve(problems["7.16"]).checks
-              if not c.verdict.holds]
+    failed = [
+        c.label for c in code.solve(problems["7.16"]).checks if not c.verdict.holds
+    ]
     # the extra step() also breaks the order of the batch loop
-    assert failed == ["each batch: zero_grad, backward, step",
-                      "the learning-rate schedule steps once per epoch"]
+    assert failed == [
+        "each batch: zero_grad, backward, step",
+        "the learning-rate schedule steps once per epoch",
+    ]
 
 
 def test_random_binary_targets_would_fail(monkeypatch, problems):
     text = code.program(problems["7.17"])
-    changed = text.replace("(x.sum(dim=1, keepdim=True) > 0).float()",
-                           "torch.rand(EXAMPLES, D_o)")
+    changed = text.replace(
+        "(x.sum(dim=1, keepdim=True) > 0).float()", "torch.rand(EXAMPLES, D_o)"
+    )
     monkeypatch.setattr(code, "program", lambda p: changed)
-    failed = [c.label for c in code.solve(problems["7.17"]).checks
-              if not c.verdict.holds]
+    failed = [
+        c.label for c in code.solve(problems["7.17"]).checks if not c.verdict.holds
+    ]
     assert "the targets are binary: (comparison).float()" in failed
 
 
@@ -224,6 +263,7 @@ def test_solves_quickly(problems):
 
 # -- the command line ---------------------------------------------------------------
 
+
 def invoke(*args: str):
     return CliRunner().invoke(cli, list(args))
 
@@ -235,25 +275,32 @@ def test_check_of_the_problem_file_exits_0():
 
 def write(tmp_path: Path, *lines: str) -> Path:
     path = tmp_path / "bad.yaml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         problems:
           - id: "7.16"
             title: t
             kind: code
-        """) + "".join(f"    {line}\n" for line in lines), encoding="utf-8")
+        """)
+        + "".join(f"    {line}\n" for line in lines),
+        encoding="utf-8",
+    )
     return path
 
 
-@pytest.mark.parametrize("lines, words", [
-    (["task: multiclass"], "regression, binary-classification"),
-    (["epochs: 0"], "between 1 and 1000"),
-    (["epochs: 1001"], "between 1 and 1000"),
-    (["epochs: ten"], "whole number"),
-    (["seed: -1"], "between 0"),
-    (["task: binary-classification", "output: softmax"], "logits, sigmoid"),
-    (["output: logits"], "'output' chooses how a binary classifier ends"),
-    (["lr: 0.1"], "Unknown key 'lr'"),
-])
+@pytest.mark.parametrize(
+    "lines, words",
+    [
+        (["task: multiclass"], "regression, binary-classification"),
+        (["epochs: 0"], "between 1 and 1000"),
+        (["epochs: 1001"], "between 1 and 1000"),
+        (["epochs: ten"], "whole number"),
+        (["seed: -1"], "between 0"),
+        (["task: binary-classification", "output: softmax"], "logits, sigmoid"),
+        (["output: logits"], "'output' chooses how a binary classifier ends"),
+        (["lr: 0.1"], "Unknown key 'lr'"),
+    ],
+)
 def test_bad_values_give_one_line_with_line_and_column(tmp_path, lines, words):
     result = invoke("check", "--problems", str(write(tmp_path, *lines)))
     assert result.exit_code == 2, result.output
@@ -264,8 +311,10 @@ def test_bad_values_give_one_line_with_line_and_column(tmp_path, lines, words):
     # an unknown key is pointed at itself, a bad value at the value
     key, value = lines[-1].split(": ", 1)
     target = key if "Unknown key" in words else value
-    assert (int(place[1]), int(place[2])) == (4 + len(lines),
-                                              len("    ") + lines[-1].index(target) + 1)
+    assert (int(place[1]), int(place[2])) == (
+        4 + len(lines),
+        len("    ") + lines[-1].index(target) + 1,
+    )
     assert words in errors[0]
 
 
@@ -297,9 +346,12 @@ print(json.dumps(results))
 @pytest.fixture(scope="module")
 def runs(problems, tmp_path_factory):
     """Both programs for 5 epochs in a child process."""
-    pytest.importorskip("torch", reason="PyTorch is not installed; "
-                                        "pip install 'gradsym[torch]' to run "
-                                        "the generated programs")
+    pytest.importorskip(
+        "torch",
+        reason="PyTorch is not installed; "
+        "pip install 'gradsym[torch]' to run "
+        "the generated programs",
+    )
     folder = tmp_path_factory.mktemp("programs")
     jobs = []
     for key, blocked in (("7.16", True), ("7.17", False)):
@@ -308,9 +360,14 @@ def runs(problems, tmp_path_factory):
         jobs.append([key, str(script), str(folder / f"loss_{key}.png"), blocked])
     # one thread: the network is tiny, and on a busy machine idle threads
     # spinning in every backward pass cost seconds
-    child = subprocess.run([sys.executable, "-c", DRIVER, json.dumps(jobs)],
-                           cwd=folder, capture_output=True, text=True, timeout=300,
-                           env=dict(os.environ, OMP_NUM_THREADS="1"))
+    child = subprocess.run(
+        [sys.executable, "-c", DRIVER, json.dumps(jobs)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, OMP_NUM_THREADS="1"),
+    )
     assert child.returncode == 0, child.stderr
     results = json.loads(child.stdout.strip().splitlines()[-1])
     return {key: (*results[key], folder / f"loss_{key}.png") for key in results}

@@ -53,26 +53,32 @@ def densities(s):
         "uniform": lambda a: 1 / (2 * u) if -u <= a <= u else 0,
         "laplace": lambda a: mpmath.exp(-abs(a) / b) / (2 * b),
         "triangular": lambda a: max(t - abs(a), 0) / t**2,
-        "centred-exponential":
-            lambda a: mpmath.exp(-(a + s) / s) / s if a >= -s else 0,
-        "split-uniform-exponential":
-            lambda a: (1 / (4 * m) if a <= 2 * m else 0) if a >= 0
-            else mpmath.exp(a / m) / (2 * m),
+        "centred-exponential": lambda a: mpmath.exp(-(a + s) / s) / s if a >= -s else 0,
+        "split-uniform-exponential": lambda a: (
+            (1 / (4 * m) if a <= 2 * m else 0)
+            if a >= 0
+            else mpmath.exp(a / m) / (2 * m)
+        ),
     }
 
 
 def breaks(name, s):
     """The support of each density, split where it has a kink or a jump."""
     u, t, m = math.sqrt(3) * s, math.sqrt(6) * s, math.sqrt(3 / 5) * s
-    return {"uniform": [-u, 0, u], "triangular": [-t, 0, t],
-            "centred-exponential": [-s, 0, mpmath.inf],
-            "split-uniform-exponential": [-mpmath.inf, 0, 2 * m]}.get(
-                name, [-mpmath.inf, 0, mpmath.inf])
+    return {
+        "uniform": [-u, 0, u],
+        "triangular": [-t, 0, t],
+        "centred-exponential": [-s, 0, mpmath.inf],
+        "split-uniform-exponential": [-mpmath.inf, 0, 2 * m],
+    }.get(name, [-mpmath.inf, 0, mpmath.inf])
 
 
 CLOSED_FORMS = {
-    "normal": "sigma**2/2", "uniform": "sigma**2/2", "laplace": "sigma**2/2",
-    "triangular": "sigma**2/2", "centred-exponential": "2*sigma**2*exp(-1)",
+    "normal": "sigma**2/2",
+    "uniform": "sigma**2/2",
+    "laplace": "sigma**2/2",
+    "triangular": "sigma**2/2",
+    "centred-exponential": "2*sigma**2*exp(-1)",
     "split-uniform-exponential": "2*sigma**2/5",
 }
 
@@ -86,8 +92,10 @@ def test_closed_forms(report):
     results = report.data["distributions"]
     assert list(results) == list(CLOSED_FORMS)
     for name, expected in CLOSED_FORMS.items():
-        assert sympy.simplify(parse(results[name]["second_moment_relu"])
-                              - parse(expected)) == 0
+        assert (
+            sympy.simplify(parse(results[name]["second_moment_relu"]) - parse(expected))
+            == 0
+        )
         assert results[name]["mean"] == "0"
         assert parse(results[name]["variance"]) == parse("sigma**2")
     assert results["centred-exponential"]["p_positive"] == "exp(-1)"
@@ -124,18 +132,21 @@ def test_a_wrong_expected_value_fails_its_check():
     density = expectation._densities()["laplace"]
     wrong = expectation.Density(density.pieces, True, parse("sigma**2/3"), "x")
     report = get_kind("expectation").solve(
-        loads(one("distributions: normal"), "test").problems[0])
+        loads(one("distributions: normal"), "test").problems[0]
+    )
     report.checks.clear()
     expectation._distribution(report, "laplace", wrong)
     assert [c.label for c in report.checks if not c.verdict.holds] == [
-        "laplace: E[b^2] = sigma**2/3"]
+        "laplace: E[b^2] = sigma**2/3"
+    ]
 
 
 def test_symmetry_is_read_off_the_pieces():
     found = expectation._densities()
     assert all(expectation.is_mirror_image(found[n]) for n in expectation.SYMMETRIC)
-    assert not any(expectation.is_mirror_image(found[n])
-                   for n in expectation.COUNTER_CASES)
+    assert not any(
+        expectation.is_mirror_image(found[n]) for n in expectation.COUNTER_CASES
+    )
 
 
 def test_one_distribution_without_counter_case():
@@ -153,8 +164,10 @@ def test_each_format_renders(report, fmt):
 def test_json(report):
     document = json.loads(json.dumps(solution_json(report)))
     assert document["kind"] == "expectation"
-    assert document["results"]["distributions"]["normal"]["second_moment_relu"] == \
-        "sigma**2/2"
+    assert (
+        document["results"]["distributions"]["normal"]["second_moment_relu"]
+        == "sigma**2/2"
+    )
 
 
 def test_check_exits_0_on_the_file():
@@ -163,28 +176,38 @@ def test_check_exits_0_on_the_file():
 
 def test_the_symmetric_claim_fails_for_a_counter_case(tmp_path):
     path = tmp_path / "wrong.yaml"
-    path.write_text(one(
-        "distributions: [uniform]\ncounter_case: centred-exponential\n"
-        "claims:\n  - value: 'sigma**2/2'\n"
-        "  - value: 'sigma**2/2'\n    distribution: centred-exponential"))
+    path.write_text(
+        one(
+            "distributions: [uniform]\ncounter_case: centred-exponential\n"
+            "claims:\n  - value: 'sigma**2/2'\n"
+            "  - value: 'sigma**2/2'\n    distribution: centred-exponential"
+        )
+    )
     result = run_cli("check", "--problems", str(path))
     assert result.exit_code == 1
     assert "✓ uniform: the claimed E[b^2]" in result.output
-    assert "✗ centred-exponential: the claimed E[b^2]: 2*sigma**2*exp(-1)" in \
-        result.output
+    assert (
+        "✗ centred-exponential: the claimed E[b^2]: 2*sigma**2*exp(-1)" in result.output
+    )
 
 
-@pytest.mark.parametrize("body, where, words", [
-    ("distributions: [normal, cauchy]", "5:29", "must name one of normal"),
-    ("distributions: normal\ncounter_case: skewed", "6:19", "centred-exponential"),
-    ("distributions: [normal, normal]", "5:29", "appears twice"),
-    ("counter_case: centred-exponential", "2:5", "Missing 'distributions'"),
-    ("distributions: normal\nclaims:\n  - value: 's**2/2'", "7:17", "uses 's'"),
-    ("distributions: normal\nclaims:\n  - value: 'sigma'\n    distribution: uniform",
-     "8:23", "'distribution' must be one of normal"),
-    ("distributions: normal\nclaims: 3", "6:13", "must be a list"),
-    ("distributions: normal\nsigma: 2", "6:5", "Unknown key 'sigma'"),
-])
+@pytest.mark.parametrize(
+    "body, where, words",
+    [
+        ("distributions: [normal, cauchy]", "5:29", "must name one of normal"),
+        ("distributions: normal\ncounter_case: skewed", "6:19", "centred-exponential"),
+        ("distributions: [normal, normal]", "5:29", "appears twice"),
+        ("counter_case: centred-exponential", "2:5", "Missing 'distributions'"),
+        ("distributions: normal\nclaims:\n  - value: 's**2/2'", "7:17", "uses 's'"),
+        (
+            "distributions: normal\nclaims:\n  - value: 'sigma'\n    distribution: uniform",
+            "8:23",
+            "'distribution' must be one of normal",
+        ),
+        ("distributions: normal\nclaims: 3", "6:13", "must be a list"),
+        ("distributions: normal\nsigma: 2", "6:5", "Unknown key 'sigma'"),
+    ],
+)
 def test_bad_values_exit_2_naming_line_and_column(tmp_path, body, where, words):
     path = tmp_path / "bad.yaml"
     path.write_text(one(body))

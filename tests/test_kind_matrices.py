@@ -55,11 +55,15 @@ def run_cli(*args: str):
 
 # -- the bundled file ------------------------------------------------------------------
 
+
 def test_the_file_has_the_four_problems_of_the_right_kinds():
     problems = loads(DATA.read_text(), "test").problems
     assert [(p.id, p.kind) for p in problems] == [
-        ("7.3", "jacobian-sizes"), ("7.6", "jacobian"), ("7.9", "matrix-gradient"),
-        ("7.10", "backprop-equations")]
+        ("7.3", "jacobian-sizes"),
+        ("7.6", "jacobian"),
+        ("7.9", "matrix-gradient"),
+        ("7.10", "backprop-equations"),
+    ]
 
 
 @pytest.mark.parametrize("problem_id", IDS)
@@ -102,7 +106,10 @@ def test_the_latex_sheet_compiles(reports, tmp_path):
     source.write_text(render_sheet(list(reports.values()), "latex"))
     done = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", source.name],
-        cwd=tmp_path, capture_output=True, timeout=60)
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout[-2000:]
 
 
@@ -110,9 +117,14 @@ def test_the_latex_sheet_compiles(reports, tmp_path):
 
 # Denominator layout: d(of)/d(wrt) is dim(wrt) x dim(of); written out by hand.
 SIZES = {
-    "dh1/df0": ("D1", "D1"), "df1/dh1": ("D1", "D2"), "dh2/df1": ("D2", "D2"),
-    "df2/dh2": ("D2", "D3"), "dh3/df2": ("D3", "D3"), "df3/dh3": ("D3", "Df"),
-    "dl/df3": ("Df", "1"), "dl/df0": ("D1", "1"),
+    "dh1/df0": ("D1", "D1"),
+    "df1/dh1": ("D1", "D2"),
+    "dh2/df1": ("D2", "D2"),
+    "df2/dh2": ("D2", "D3"),
+    "dh3/df2": ("D3", "D3"),
+    "df3/dh3": ("D3", "Df"),
+    "dl/df3": ("Df", "1"),
+    "dl/df0": ("D1", "1"),
 }
 
 
@@ -146,7 +158,8 @@ def test_the_built_jacobians_are_diag_omega_transposed_and_the_loss_gradient():
     f0 = [S("f0_1"), S("f0_2")]
     jacobians = network.jacobians
     assert jacobians["dh1/df0"] == sympy.diag(
-        *[indicator(sympy.StrictGreaterThan(s, 0)) for s in f0])
+        *[indicator(sympy.StrictGreaterThan(s, 0)) for s in f0]
+    )
     omega1 = sympy.Matrix(3, 2, lambda i, j: S(f"omega1_{i + 1}{j + 1}"))
     assert jacobians["df1/dh1"] == omega1.T
     assert jacobians["df3/dh3"].shape == (4, 1)
@@ -156,28 +169,41 @@ def test_the_built_jacobians_are_diag_omega_transposed_and_the_loss_gradient():
 def test_product_of_the_factors_matches_a_hand_written_gradient():
     # One unit per layer: dl/df0 = 2 (f3 - y) w3 I[f2 > 0] w2 I[f1 > 0] w1 I[f0 > 0]
     network = matrices.SizesNetwork({"D1": 1, "D2": 1, "D3": 1, "Df": 1})
-    point = {S("omega1_11"): Fraction(3, 2), S("omega2_11"): Fraction(-2),
-             S("omega3_11"): Fraction(5, 4), S("beta1_1"): Fraction(1, 3),
-             S("beta2_1"): Fraction(7, 2), S("beta3_1"): Fraction(-1),
-             S("y_1"): Fraction(1, 2), S("f0_1"): Fraction(2, 3)}
+    point = {
+        S("omega1_11"): Fraction(3, 2),
+        S("omega2_11"): Fraction(-2),
+        S("omega3_11"): Fraction(5, 4),
+        S("beta1_1"): Fraction(1, 3),
+        S("beta2_1"): Fraction(7, 2),
+        S("beta3_1"): Fraction(-1),
+        S("y_1"): Fraction(1, 2),
+        S("f0_1"): Fraction(2, 3),
+    }
     f0 = Fraction(2, 3)
     f1 = Fraction(1, 3) + Fraction(3, 2) * f0
     f2 = Fraction(7, 2) - 2 * f1
     f3 = -1 + Fraction(5, 4) * f2
     assert f1 > 0 and f2 > 0
     expected = 2 * (f3 - Fraction(1, 2)) * Fraction(5, 4) * -2 * Fraction(3, 2)
-    assert network.chain_product(point) == sympy.Matrix([sympy.Rational(
-        expected.numerator, expected.denominator)])
+    assert network.chain_product(point) == sympy.Matrix(
+        [sympy.Rational(expected.numerator, expected.denominator)]
+    )
     assert network.gradient_by_differences(point) == network.chain_product(point)
     assert network.gradient_by_sympy(point, 0) == network.chain_product(point)[0]
 
 
 def test_a_dead_unit_gives_a_zero_gradient():
     network = matrices.SizesNetwork({"D1": 1, "D2": 1, "D3": 1, "Df": 1})
-    point = {S("omega1_11"): Fraction(1), S("omega2_11"): Fraction(1),
-             S("omega3_11"): Fraction(1), S("beta1_1"): Fraction(-5),
-             S("beta2_1"): Fraction(1), S("beta3_1"): Fraction(0),
-             S("y_1"): Fraction(0), S("f0_1"): Fraction(1)}  # f1 = -4: dead
+    point = {
+        S("omega1_11"): Fraction(1),
+        S("omega2_11"): Fraction(1),
+        S("omega3_11"): Fraction(1),
+        S("beta1_1"): Fraction(-5),
+        S("beta2_1"): Fraction(1),
+        S("beta3_1"): Fraction(0),
+        S("y_1"): Fraction(0),
+        S("f0_1"): Fraction(1),
+    }  # f1 = -4: dead
     assert network.chain_product(point) == sympy.Matrix([0])
     assert network.gradient_by_differences(point) == sympy.Matrix([0])
 
@@ -207,13 +233,21 @@ def test_numerator_layout_jacobians_fail_the_checks(monkeypatch):
 
 
 def test_widths_default_and_claims_spellings():
-    report = solve_text(one("jacobian-sizes", """
+    report = solve_text(
+        one(
+            "jacobian-sizes",
+            """
 claims: {"dl_i/df3": "D_f x 1", "df1/dh1": "d1×D2", "dh3/df2": "D3*D3"}
-"""))
+""",
+        )
+    )
     assert report.data["widths"] == {"D1": 2, "D2": 3, "D3": 4, "Df": 1}
     claimed = {c.label: c.claimed for c in report.checks if c.claimed}
-    assert claimed == {"size of dl/df3": "Df x 1", "size of df1/dh1": "D1 x D2",
-                       "size of dh3/df2": "D3 x D3"}
+    assert claimed == {
+        "size of dl/df3": "Df x 1",
+        "size of df1/dh1": "D1 x D2",
+        "size of dh3/df2": "D3 x D3",
+    }
     assert report.agree
 
 
@@ -229,13 +263,15 @@ def test_a_wrong_size_claim_fails_and_check_exits_1(tmp_path):
     report = solve_text(path.read_text())
     wrong = [c for c in report.checks if not c.verdict.holds]
     assert [(c.label, c.derived, c.claimed) for c in wrong] == [
-        ("size of df1/dh1", "D1 x D2", "D2 x D1")]
+        ("size of df1/dh1", "D1 x D2", "D2 x D1")
+    ]
     result = run_cli("check", "--problems", str(path))
     assert result.exit_code == 1
     assert "✗ size of df1/dh1: D1 x D2" in result.stdout
 
 
 # -- jacobian (7.6) ---------------------------------------------------------------
+
 
 def omega(rows: int, columns: int) -> sympy.Matrix:
     return sympy.Matrix(rows, columns, lambda i, j: S(f"omega_{i + 1}{j + 1}"))
@@ -244,9 +280,11 @@ def omega(rows: int, columns: int) -> sympy.Matrix:
 def test_jacobian_both_layouts(reports):
     data = reports["7.6"].data
     assert data["numerator_layout"] == (
-        "[[omega_11, omega_12, omega_13], [omega_21, omega_22, omega_23]]")
+        "[[omega_11, omega_12, omega_13], [omega_21, omega_22, omega_23]]"
+    )
     assert data["denominator_layout"] == (
-        "[[omega_11, omega_21], [omega_12, omega_22], [omega_13, omega_23]]")
+        "[[omega_11, omega_21], [omega_12, omega_22], [omega_13, omega_23]]"
+    )
     assert data["element"] == "dz_i/dh_j = omega_ij"
 
 
@@ -255,8 +293,10 @@ def test_jacobian_other_sizes(rows, columns):
     report = solve_text(one("jacobian", f"rows: {rows}\ncolumns: {columns}"))
     assert report.agree
     expected = omega(rows, columns).T
-    shown = [[S(name) for name in re.findall(r"omega_\d\d", row)]
-             for row in report.data["denominator_layout"].split("], [")]
+    shown = [
+        [S(name) for name in re.findall(r"omega_\d\d", row)]
+        for row in report.data["denominator_layout"].split("], [")
+    ]
     assert sympy.Matrix(shown) == expected
     assert f"all {rows * columns} pairs" in report.checks[0].label
 
@@ -268,6 +308,7 @@ def test_jacobian_notes_the_seed_layout_mismatch(reports):
 
 
 # -- matrix-gradient (7.9) -----------------------------------------------------------
+
 
 @pytest.mark.parametrize("outputs, inputs", [(2, 3), (1, 1), (3, 1), (3, 3)])
 def test_matrix_gradient_sizes(outputs, inputs):
@@ -297,6 +338,7 @@ def test_matrix_gradient_notes_the_seed_index_confusion(reports):
 
 # -- backprop-equations (7.10) ----------------------------------------------------
 
+
 def piecewise_gradients(point: matrices.BackpropPoint):
     """Every dl/dparameter by SymPy on a Piecewise leaky ReLU: an oracle that
     uses neither gradsym's primitives nor its backward pass."""
@@ -306,10 +348,15 @@ def piecewise_gradients(point: matrices.BackpropPoint):
     weights, biases = [], []
     layers = zip(network.weights, network.biases, strict=True)
     for k, (weight, bias) in enumerate(layers):
-        w = sympy.Matrix([[sympy.Symbol(f"w{k}_{i}{j}", real=True)
-                           for j in range(len(weight[0]))] for i in range(len(weight))])
-        b = sympy.Matrix([sympy.Symbol(f"b{k}_{i}", real=True)
-                          for i in range(len(bias))])
+        w = sympy.Matrix(
+            [
+                [sympy.Symbol(f"w{k}_{i}{j}", real=True) for j in range(len(weight[0]))]
+                for i in range(len(weight))
+            ]
+        )
+        b = sympy.Matrix(
+            [sympy.Symbol(f"b{k}_{i}", real=True) for i in range(len(bias))]
+        )
         for matrix, numbers in ((w, [x for row in weight for x in row]), (b, bias)):
             for s, v in zip(matrix, numbers, strict=True):
                 symbols.append(s)
@@ -318,8 +365,9 @@ def piecewise_gradients(point: matrices.BackpropPoint):
         biases.append(b)
     z = sympy.Symbol("z", real=True)
     leaky = sympy.Lambda(z, sympy.Piecewise((z, z > 0), (alpha * z, True)))
-    current = sympy.Matrix([sympy.Rational(x.numerator, x.denominator)
-                            for x in point.x])
+    current = sympy.Matrix(
+        [sympy.Rational(x.numerator, x.denominator) for x in point.x]
+    )
     for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
         if k > 0:
             current = current.applyfunc(leaky)
@@ -342,10 +390,11 @@ def test_backward_pass_matches_an_independent_piecewise_oracle():
     direct = []
     layers = zip(point.network.weights, point.network.biases, strict=True)
     for k, (w, b) in enumerate(layers):
-        direct += [matrices.direct_gradient(point, "Omega", k, i)
-                   for i in range(len(w) * len(w[0]))]
-        direct += [matrices.direct_gradient(point, "beta", k, i)
-                   for i in range(len(b))]
+        direct += [
+            matrices.direct_gradient(point, "Omega", k, i)
+            for i in range(len(w) * len(w[0]))
+        ]
+        direct += [matrices.direct_gradient(point, "beta", k, i) for i in range(len(b))]
     assert direct == oracle
 
 
@@ -354,8 +403,9 @@ def test_backward_pass_hand_example():
     # h1 = -1/2, f1 = 3 h1 + 1 = -1/2, l = (f1 - 1)^2 = 9/4, dl/df1 = -3,
     # dl/dOmega1 = -3 h1 = 3/2, dl/df0 = alpha * 3 * -3 = -9/4, dl/dOmega0 = -9/4.
     omega0, omega1 = ((Fraction(-3),),), ((Fraction(3),),)
-    network = matrices.Network((omega0, omega1), ((Fraction(1),), (Fraction(1),)),
-                               (Fraction(1),))
+    network = matrices.Network(
+        (omega0, omega1), ((Fraction(1),), (Fraction(1),)), (Fraction(1),)
+    )
     point = matrices.BackpropPoint(network, (Fraction(1),), Fraction(1, 4))
     d_omega, d_beta = matrices.backward_pass(point)
     third = sympy.Rational
@@ -383,8 +433,9 @@ def test_relu_instead_of_leaky_relu_fails_the_checks(monkeypatch):
     leaky_backward = matrices.backward_pass
 
     def relu_backward(point):
-        return leaky_backward(matrices.BackpropPoint(point.network, point.x,
-                                                     Fraction(0)))
+        return leaky_backward(
+            matrices.BackpropPoint(point.network, point.x, Fraction(0))
+        )
 
     monkeypatch.setattr(matrices, "backward_pass", relu_backward)
     report = solve_text(one("backprop-equations", "widths: [2, 3, 4, 2]"))
@@ -392,12 +443,18 @@ def test_relu_instead_of_leaky_relu_fails_the_checks(monkeypatch):
     assert report.checks[-1].verdict.holds  # the kink facts do not depend on it
 
 
-@pytest.mark.parametrize("body, layers, widths", [
-    ("layers: 1", 1, [2, 3, 2]),
-    ("widths: [1, 2, 1]", 1, [1, 2, 1]),
-    ("layers: 3\nwidths: [1, 2, 2, 2, 1]\npoints: 1\nalpha: 1/100", 3,
-     [1, 2, 2, 2, 1]),
-])
+@pytest.mark.parametrize(
+    "body, layers, widths",
+    [
+        ("layers: 1", 1, [2, 3, 2]),
+        ("widths: [1, 2, 1]", 1, [1, 2, 1]),
+        (
+            "layers: 3\nwidths: [1, 2, 2, 2, 1]\npoints: 1\nalpha: 1/100",
+            3,
+            [1, 2, 2, 2, 1],
+        ),
+    ],
+)
 def test_backprop_other_networks(body, layers, widths):
     report = solve_text(one("backprop-equations", body))
     assert report.agree
@@ -408,8 +465,10 @@ def test_kink_convention_checks(reports):
     checks = {c.label: c for c in reports["7.10"].checks}
     slope = checks["gradsym's leaky ReLU slope at z = 0 is the left derivative alpha"]
     assert slope.derived == "1/10"
-    assert checks["the published factor I[f > 0] + alpha I[f < 0] at f = 0 is "
-                  "neither one-sided derivative"].derived.startswith("0 ")
+    assert checks[
+        "the published factor I[f > 0] + alpha I[f < 0] at f = 0 is "
+        "neither one-sided derivative"
+    ].derived.startswith("0 ")
 
 
 # -- bad values: exit 2, one line naming line:column ------------------------------
@@ -443,10 +502,13 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("kind, body, message, line",
-                         [case if len(case) == 4 else (*case, 5) for case in BAD])
-def test_a_bad_value_exits_2_naming_line_and_column(tmp_path, kind, body, message,
-                                                     line):
+@pytest.mark.parametrize(
+    "kind, body, message, line",
+    [case if len(case) == 4 else (*case, 5) for case in BAD],
+)
+def test_a_bad_value_exits_2_naming_line_and_column(
+    tmp_path, kind, body, message, line
+):
     path = tmp_path / "bad.yaml"
     path.write_text(one(kind, body))
     result = run_cli("check", "--problems", str(path))

@@ -10,13 +10,14 @@ import pytest
 
 from gradsym.problems import load, loads
 from gradsym.render import render_sheet
-from gradsym.solution import solve
+from gradsym.solution import solve, solve_problem
 
 PDFLATEX = shutil.which("pdflatex")
 needs_pdflatex = pytest.mark.skipif(
     PDFLATEX is None,
     reason="pdflatex is not installed (Debian: apt-get install texlive-latex-base "
-           "texlive-latex-recommended texlive-fonts-recommended)")
+    "texlive-latex-recommended texlive-fonts-recommended)",
+)
 
 
 def compile_latex(tmp_path, text: str) -> None:
@@ -24,7 +25,11 @@ def compile_latex(tmp_path, text: str) -> None:
     source.write_text(text, encoding="utf-8")
     result = subprocess.run(
         [PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", "sheet.tex"],
-        cwd=tmp_path, capture_output=True, text=True, errors="replace", timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=120,
     )
     log = result.stdout[-3000:]
     assert result.returncode == 0, log
@@ -34,13 +39,14 @@ def compile_latex(tmp_path, text: str) -> None:
 
 @needs_pdflatex
 def test_sheet_of_all_bundled_problems_compiles(tmp_path):
-    solutions = [solve(p) for p in load().problems]
+    solutions = [solve_problem(p) for p in load().problems]
     compile_latex(tmp_path, render_sheet(solutions, "latex", title="Chapter 7"))
 
 
 @needs_pdflatex
 def test_sheet_with_special_characters_and_failed_claims_compiles(tmp_path):
-    problem_set = loads(textwrap.dedent("""
+    problem_set = loads(
+        textwrap.dedent("""
         problems:
           - id: "ex_1#"
             title: "Odd & 100% $cost$ {braces} ~tilde^ back\\\\slash"
@@ -61,9 +67,14 @@ def test_sheet_with_special_characters_and_failed_claims_compiles(tmp_path):
               - of: h
                 wrt: lambda
                 value: "indicator(w_1*x + a_b <= 0)*(w_1*x + a_b)"
-        """), "weird.yaml")
+        """),
+        "weird.yaml",
+    )
     solutions = [solve(p) for p in problem_set.problems]
-    assert [c.verdict.status for c in solutions[0].claims] == ["not-equivalent", "equivalent"]
+    assert [c.verdict.status for c in solutions[0].claims] == [
+        "not-equivalent",
+        "equivalent",
+    ]
     text = render_sheet(solutions, "latex", title="T & 100% $ # _ { } ~ ^ \\ é")
     compile_latex(tmp_path, text)
 

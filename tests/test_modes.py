@@ -8,13 +8,26 @@ import random
 import mpmath
 import pytest
 import sympy
-
 from _helpers import (
-    GRAPHS, LEAVES, SYMBOLIC, I_, S, central_difference, close, num, random_point,
-    relu_point, run, same_function, sigmoid, substitute_all,
+    GRAPHS,
+    I_,
+    LEAVES,
+    SYMBOLIC,
+    S,
+    central_difference,
+    close,
+    graph_problems,
+    num,
+    random_point,
+    relu_point,
+    run,
+    same_function,
+    sigmoid,
+    substitute_all,
 )
+
 from gradsym.derivation import MODES
-from gradsym.problems import load, loads
+from gradsym.problems import loads
 from gradsym.solution import solve
 
 IDS = ["7.1", "7.2", "7.4", "7.5", "7.12", "7.13"]
@@ -22,8 +35,7 @@ IDS = ["7.1", "7.2", "7.4", "7.5", "7.12", "7.13"]
 
 @pytest.fixture(scope="module")
 def solutions():
-    problem_set = load()
-    return {p.id: solve(p) for p in problem_set.problems}
+    return {p.id: solve(p) for p in graph_problems()}
 
 
 def test_bundled_ids(solutions):
@@ -31,6 +43,7 @@ def test_bundled_ids(solutions):
 
 
 # -- derivatives worked out by hand, in graph names ------------------------------
+
 
 def gt0(name: str) -> sympy.Expr:
     return I_(sympy.StrictGreaterThan(S(name), 0))
@@ -57,7 +70,11 @@ EXPECTED: dict[str, dict[str, sympy.Expr]] = {
         "h2": _chain * S("omega2"),
         "f1": _chain * S("omega2") * sympy.exp(S("f1")),
         "h1": _chain * S("omega2") * sympy.exp(S("f1")) * S("omega1"),
-        "f0": _chain * S("omega2") * sympy.exp(S("f1")) * S("omega1") * sympy.cos(S("f0")),
+        "f0": _chain
+        * S("omega2")
+        * sympy.exp(S("f1"))
+        * S("omega1")
+        * sympy.cos(S("f0")),
     },
     "7.4": {"f": -2 * (S("y_i") - S("f"))},
     "7.5": {"f": sigmoid(S("f")) - S("y_i")},
@@ -136,38 +153,60 @@ def test_every_bundled_problem_agrees(solutions):
 
 # -- the order of the steps -------------------------------------------------------
 
+
 def test_reverse_sweep_order_for_7_12(solutions):
-    sweep = next(s for s in solutions["7.12"].derivations["reverse"].sweeps if s.seed == "y")
-    assert [step.wrt for step in sweep.steps] == ["y", "f5", "f4", "f3", "f2", "f1", "x"]
+    sweep = next(
+        s for s in solutions["7.12"].derivations["reverse"].sweeps if s.seed == "y"
+    )
+    assert [step.wrt for step in sweep.steps] == [
+        "y",
+        "f5",
+        "f4",
+        "f3",
+        "f2",
+        "f1",
+        "x",
+    ]
     assert all(step.of == "y" for step in sweep.steps)
     assert sweep.steps[0].is_seed
 
 
 def test_reverse_chain_rule_terms_for_7_12(solutions):
-    sweep = next(s for s in solutions["7.12"].derivations["reverse"].sweeps if s.seed == "y")
+    sweep = next(
+        s for s in solutions["7.12"].derivations["reverse"].sweeps if s.seed == "y"
+    )
     steps = {step.wrt: step for step in sweep.steps}
     f1, f3 = S("f1"), S("f3")
     terms = {(t.known, t.local): t.local_value for t in steps["f3"].terms}
-    assert terms == {(("y", "f4"), ("f4", "f3")): sympy.exp(f3),
-                     (("y", "f5"), ("f5", "f3")): sympy.cos(f3)}
+    assert terms == {
+        (("y", "f4"), ("f4", "f3")): sympy.exp(f3),
+        (("y", "f5"), ("f5", "f3")): sympy.cos(f3),
+    }
     terms = {(t.known, t.local): t.local_value for t in steps["f1"].terms}
-    assert terms == {(("y", "f2"), ("f2", "f1")): 2 * f1,
-                     (("y", "f3"), ("f3", "f1")): sympy.Integer(1)}
+    assert terms == {
+        (("y", "f2"), ("f2", "f1")): 2 * f1,
+        (("y", "f3"), ("f3", "f1")): sympy.Integer(1),
+    }
     terms = {(t.known, t.local): t.local_value for t in steps["x"].terms}
     assert terms == {(("y", "f1"), ("f1", "x")): sympy.exp(S("x"))}
 
 
 def test_forward_sweep_order_for_7_13(solutions):
-    sweep = next(s for s in solutions["7.13"].derivations["forward"].sweeps if s.seed == "x")
+    sweep = next(
+        s for s in solutions["7.13"].derivations["forward"].sweeps if s.seed == "x"
+    )
     assert [step.of for step in sweep.steps] == ["x", "f1", "f2", "f3", "f4", "f5", "y"]
     assert all(step.wrt == "x" for step in sweep.steps)
     steps = {step.of: step for step in sweep.steps}
     terms = {(t.known, t.local): t.local_value for t in steps["f3"].terms}
-    assert terms == {(("f1", "x"), ("f3", "f1")): sympy.Integer(1),
-                     (("f2", "x"), ("f3", "f2")): sympy.Integer(1)}
+    assert terms == {
+        (("f1", "x"), ("f3", "f1")): sympy.Integer(1),
+        (("f2", "x"), ("f3", "f2")): sympy.Integer(1),
+    }
 
 
 # -- finite differences -------------------------------------------------------------
+
 
 def _points(pid: str, count: int = 3) -> list[dict[str, mpmath.mpf]]:
     rng = random.Random(f"fd-{pid}")
@@ -177,9 +216,8 @@ def _points(pid: str, count: int = 3) -> list[dict[str, mpmath.mpf]]:
 
 
 def _fd_cases():
-    problem_set = load()
     cases = []
-    for problem in problem_set.problems:
+    for problem in graph_problems():
         pairs = [(problem.output, w) for w in problem.wrt]
         pairs += [(c.of, c.wrt) for c in problem.claims]
         for of, wrt in dict.fromkeys(pairs):
@@ -197,7 +235,12 @@ def test_modes_match_central_differences(solutions, pid, of, wrt):
             derived = solution.derivations[mode].value((of, wrt))
             assert derived is not None
             got = num(derived, values)
-            assert close(got, estimate, rel=1e-12, abs_=1e-12), (mode, point, got, estimate)
+            assert close(got, estimate, rel=1e-12, abs_=1e-12), (
+                mode,
+                point,
+                got,
+                estimate,
+            )
 
 
 def test_relu_points_reach_both_sides_of_the_kinks():
@@ -210,6 +253,7 @@ def test_relu_points_reach_both_sides_of_the_kinks():
 
 
 # -- small graphs with exactly known answers ---------------------------------------
+
 
 def _one(text: str):
     return loads(text, "test.yaml").problems[0]
@@ -230,16 +274,18 @@ problems:
     solution = solve(problem)
     a, b, x = S("a"), S("b"), S("x")
     expected = {
-        "a": a + b,                   # dy/da = b + a*db/da, x held fixed
+        "a": a + b,  # dy/da = b + a*db/da, x held fixed
         "b": a,
-        "x": (a + b) * 2 * x + a,     # total derivative
+        "x": (a + b) * 2 * x + a,  # total derivative
     }
     definitions = {"a": x**2, "b": a + x}
     for mode in MODES:
         for wrt, value in expected.items():
             derived = solution.derivations[mode].value(("y", wrt))
             assert same_function(derived, value, definitions), (mode, wrt)
-        total = substitute_all(solution.derivations[mode].value(("y", "x")), definitions)
+        total = substitute_all(
+            solution.derivations[mode].value(("y", "x")), definitions
+        )
         assert sympy.expand(total - (4 * x**3 + 3 * x**2)) == 0
     assert solution.agree
 
@@ -298,11 +344,15 @@ problems:
         v["y"] = v["m"] ** 2
         return v
 
-    graph = [(n, (lambda name: lambda v: graph_values(v)[name])(n))
-             for n in ("z", "h", "m", "y")]
-    for point in ({"x": mpmath.mpf("0.7"), "w": mpmath.mpf("1.9"), "alpha": mpmath.mpf("0.1")},
-                  {"x": mpmath.mpf("-0.8"), "w": mpmath.mpf("0.4"), "alpha": mpmath.mpf("0.2")},
-                  {"x": mpmath.mpf("1.3"), "w": mpmath.mpf("-1.1"), "alpha": mpmath.mpf("0.3")}):
+    graph = [
+        (n, (lambda name: lambda v: graph_values(v)[name])(n))
+        for n in ("z", "h", "m", "y")
+    ]
+    for point in (
+        {"x": mpmath.mpf("0.7"), "w": mpmath.mpf("1.9"), "alpha": mpmath.mpf("0.1")},
+        {"x": mpmath.mpf("-0.8"), "w": mpmath.mpf("0.4"), "alpha": mpmath.mpf("0.2")},
+        {"x": mpmath.mpf("1.3"), "w": mpmath.mpf("-1.1"), "alpha": mpmath.mpf("0.3")},
+    ):
         values = graph_values(point)
         for wrt in ("w", "alpha"):
             estimate = central_difference(graph, point, "y", wrt)
@@ -350,4 +400,7 @@ problems:
 """)
     solution = solve(problem)
     assert solution.agree
-    assert [c.verdict.status for c in solution.claims] == ["equivalent", "not-equivalent"]
+    assert [c.verdict.status for c in solution.claims] == [
+        "equivalent",
+        "not-equivalent",
+    ]

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import pytest
 import sympy
-
 from _helpers import S
+
 from gradsym.expressions import parse
 from gradsym.primitives import (
-    heaviside, indicator, leaky_relu, maximum, minimum, rect, relu, sigmoid, signum,
+    heaviside,
+    indicator,
+    leaky_relu,
+    maximum,
+    minimum,
+    rect,
+    relu,
+    sigmoid,
+    signum,
 )
 
 z, a, b, alpha, x = S("z"), S("a"), S("b"), S("alpha"), S("x")
@@ -20,6 +28,7 @@ def d(text: str, wrt: sympy.Symbol) -> sympy.Expr:
 
 
 # -- relu ----------------------------------------------------------------------
+
 
 def test_relu_derivative_is_the_indicator_of_a_positive_argument():
     assert d("relu(z)", z) == indicator(sympy.StrictGreaterThan(z, 0))
@@ -44,9 +53,16 @@ def test_relu_chain_rule():
 
 # -- leaky relu ------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, slope", [
-    (-2, alpha), (0, alpha), (half, 1), (3, 1),
-])
+
+@pytest.mark.parametrize(
+    "value, slope",
+    [
+        (-2, alpha),
+        (0, alpha),
+        (half, 1),
+        (3, 1),
+    ],
+)
 def test_leaky_relu_derivative_in_z(value, slope):
     # the derivative at 0 is alpha, as in PyTorch
     assert sympy.expand(d("leaky_relu(z, alpha)", z).subs(z, value) - slope) == 0
@@ -63,14 +79,21 @@ def test_leaky_relu_derivative_in_alpha(value, expected):
     assert d("leaky_relu(z, alpha)", alpha).subs(z, value) == expected
 
 
-@pytest.mark.parametrize("value, expected", [
-    (-2, -2 * alpha), (0, 0), (half, half), (3, 3),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (-2, -2 * alpha),
+        (0, 0),
+        (half, half),
+        (3, 3),
+    ],
+)
 def test_leaky_relu_values(value, expected):
     assert leaky_relu(sympy.sympify(value), alpha) == expected
 
 
 # -- sigmoid ----------------------------------------------------------------------
+
 
 def test_sigmoid_derivative():
     assert d("sig(z)", z) == sigmoid(z) * (1 - sigmoid(z))
@@ -91,9 +114,17 @@ def test_sigmoid_values():
 
 # -- step functions -----------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    (-1, 0), (sympy.Rational(-1, 1000), 0), (0, 1), (sympy.Rational(1, 1000), 1), (5, 1),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (-1, 0),
+        (sympy.Rational(-1, 1000), 0),
+        (0, 1),
+        (sympy.Rational(1, 1000), 1),
+        (5, 1),
+    ],
+)
 def test_heaviside_values(value, expected):
     # heaviside(0) = 1, not SymPy's Heaviside(0) = 1/2
     assert heaviside(sympy.sympify(value)) == expected
@@ -107,19 +138,35 @@ def test_heaviside_at_zero_is_one_not_a_half():
     assert parse("heaviside(3 - pi)") == 0
 
 
-@pytest.mark.parametrize("value, expected", [
-    (-1, 0), (0, 1), (half, 1), (1, 1), (sympy.Rational(3, 2), 0),
-    (sympy.Rational(-1, 1000), 0), (sympy.Rational(1001, 1000), 0),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (-1, 0),
+        (0, 1),
+        (half, 1),
+        (1, 1),
+        (sympy.Rational(3, 2), 0),
+        (sympy.Rational(-1, 1000), 0),
+        (sympy.Rational(1001, 1000), 0),
+    ],
+)
 def test_rect_values(value, expected):
     assert rect(sympy.sympify(value)) == expected
     assert parse("rect(z)").subs(z, value) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "heaviside(z)", "rect(z)", "indicator(z > 0)", "indicator(0 <= z <= 1)",
-    "heaviside(3*z + 1)", "rect(z**2)", "indicator(z**2 < 1)",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "heaviside(z)",
+        "rect(z)",
+        "indicator(z > 0)",
+        "indicator(0 <= z <= 1)",
+        "heaviside(3*z + 1)",
+        "rect(z**2)",
+        "indicator(z**2 < 1)",
+    ],
+)
 def test_step_functions_have_derivative_zero(text):
     assert d(text, z) == 0
 
@@ -127,7 +174,9 @@ def test_step_functions_have_derivative_zero(text):
 def test_product_with_a_step_keeps_only_the_smooth_part():
     # d/dz (z**2 * heaviside(z)) = 2 z heaviside(z) away from 0
     assert d("z**2*heaviside(z)", z) == 2 * z * heaviside(z)
-    assert d("sin(z)*indicator(z > 0)", z) == sympy.cos(z) * indicator(sympy.StrictGreaterThan(z, 0))
+    assert d("sin(z)*indicator(z > 0)", z) == sympy.cos(z) * indicator(
+        sympy.StrictGreaterThan(z, 0)
+    )
 
 
 def test_indicator_squared_is_itself():
@@ -136,22 +185,39 @@ def test_indicator_squared_is_itself():
 
 # -- max and min --------------------------------------------------------------------
 
-@pytest.mark.parametrize("va, vb, da, db", [
-    (2, 1, 1, 0),     # a larger
-    (1, 2, 0, 1),     # b larger
-    (1, 1, 0, 1),     # a tie: d/da = indicator(a > b) = 0, d/db = indicator(a <= b) = 1
-])
+
+@pytest.mark.parametrize(
+    "va, vb, da, db",
+    [
+        (2, 1, 1, 0),  # a larger
+        (1, 2, 0, 1),  # b larger
+        (
+            1,
+            1,
+            0,
+            1,
+        ),  # a tie: d/da = indicator(a > b) = 0, d/db = indicator(a <= b) = 1
+    ],
+)
 def test_max_derivatives(va, vb, da, db):
     expr = parse("max(a, b)")
     assert sympy.diff(expr, a).subs({a: va, b: vb}) == da
     assert sympy.diff(expr, b).subs({a: va, b: vb}) == db
 
 
-@pytest.mark.parametrize("va, vb, da, db", [
-    (2, 1, 0, 1),
-    (1, 2, 1, 0),
-    (1, 1, 0, 1),     # a tie: d/da = indicator(a < b) = 0, d/db = indicator(a >= b) = 1
-])
+@pytest.mark.parametrize(
+    "va, vb, da, db",
+    [
+        (2, 1, 0, 1),
+        (1, 2, 1, 0),
+        (
+            1,
+            1,
+            0,
+            1,
+        ),  # a tie: d/da = indicator(a < b) = 0, d/db = indicator(a >= b) = 1
+    ],
+)
 def test_min_derivatives(va, vb, da, db):
     expr = parse("min(a, b)")
     assert sympy.diff(expr, a).subs({a: va, b: vb}) == da
@@ -162,10 +228,18 @@ def test_max_min_forms():
     assert sympy.diff(parse("max(a, b)"), a) == indicator(sympy.StrictGreaterThan(a, b))
     assert sympy.diff(parse("min(a, b)"), a) == indicator(sympy.StrictLessThan(a, b))
     # the partials of max and of min add up to one everywhere
-    assert sympy.expand(sympy.diff(parse("max(a, b)"), a)
-                        + sympy.diff(parse("max(a, b)"), b)) == 1
-    assert sympy.expand(sympy.diff(parse("min(a, b)"), a)
-                        + sympy.diff(parse("min(a, b)"), b)) == 1
+    assert (
+        sympy.expand(
+            sympy.diff(parse("max(a, b)"), a) + sympy.diff(parse("max(a, b)"), b)
+        )
+        == 1
+    )
+    assert (
+        sympy.expand(
+            sympy.diff(parse("min(a, b)"), a) + sympy.diff(parse("min(a, b)"), b)
+        )
+        == 1
+    )
 
 
 def test_max_min_values():
@@ -184,6 +258,7 @@ def test_max_chain_rule():
 
 
 # -- abs and sign ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value, expected", [(-3, -1), (2, 1)])
 def test_abs_derivative_is_sign(value, expected):

@@ -4,33 +4,43 @@ from __future__ import annotations
 
 import pytest
 import sympy
-
 from _helpers import S
+
 from gradsym.expressions import parse
 from gradsym.primitives import indicator
-from gradsym.printing import name_latex, partial_latex, partial_text, point_text, to_latex, to_text
+from gradsym.printing import (
+    name_latex,
+    partial_latex,
+    partial_text,
+    point_text,
+    to_latex,
+    to_text,
+)
 
 
-@pytest.mark.parametrize("text, latex", [
-    ("exp(x)", r"\exp[x]"),
-    ("cos(f3)", r"\cos[f_{3}]"),
-    ("sin(f3)", r"\sin[f_{3}]"),
-    ("log(s)", r"\log[s]"),
-    ("tanh(z)", r"\tanh[z]"),
-    ("sig(z)", r"\mathrm{sig}[z]"),
-    ("sigmoid(z)", r"\mathrm{sig}[z]"),
-    ("indicator(z > 0)", r"\mathbb{I}[z > 0]"),
-    ("relu(z)", r"\mathrm{ReLU}[z]"),
-    ("psi11", r"\psi_{11}"),
-    ("omega_3", r"\omega_{3}"),
-    ("theta01", r"\theta_{01}"),
-    ("l_i", r"l_{i}"),
-    ("f3", r"f_{3}"),
-    ("x", "x"),
-    ("beta", r"\beta"),
-    ("sig(z)**2", r"\mathrm{sig}[z]^{2}"),
-    ("abs(x)", r"\left|x\right|"),
-])
+@pytest.mark.parametrize(
+    "text, latex",
+    [
+        ("exp(x)", r"\exp[x]"),
+        ("cos(f3)", r"\cos[f_{3}]"),
+        ("sin(f3)", r"\sin[f_{3}]"),
+        ("log(s)", r"\log[s]"),
+        ("tanh(z)", r"\tanh[z]"),
+        ("sig(z)", r"\mathrm{sig}[z]"),
+        ("sigmoid(z)", r"\mathrm{sig}[z]"),
+        ("indicator(z > 0)", r"\mathbb{I}[z > 0]"),
+        ("relu(z)", r"\mathrm{ReLU}[z]"),
+        ("psi11", r"\psi_{11}"),
+        ("omega_3", r"\omega_{3}"),
+        ("theta01", r"\theta_{01}"),
+        ("l_i", r"l_{i}"),
+        ("f3", r"f_{3}"),
+        ("x", "x"),
+        ("beta", r"\beta"),
+        ("sig(z)**2", r"\mathrm{sig}[z]^{2}"),
+        ("abs(x)", r"\left|x\right|"),
+    ],
+)
 def test_book_latex(text, latex):
     assert to_latex(parse(text)) == latex
 
@@ -53,10 +63,16 @@ def test_partial_text_and_points():
     assert point_text({"x": 1 / 3}) == "x=0.333333"
 
 
-@pytest.mark.parametrize("text", [
-    "indicator(z > 0)", "indicator(0 <= z <= 1)", "heaviside(z)",
-    "x*indicator(z21 > 0)*indicator(z11 > 0)", "relu(z)*indicator(z > 0)",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "indicator(z > 0)",
+        "indicator(0 <= z <= 1)",
+        "heaviside(z)",
+        "x*indicator(z21 > 0)*indicator(z11 > 0)",
+        "relu(z)*indicator(z > 0)",
+    ],
+)
 def test_indicators_are_never_theta(text):
     latex = to_latex(parse(text))
     assert r"\theta" not in latex

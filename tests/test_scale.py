@@ -7,8 +7,8 @@ import random
 import mpmath
 import pytest
 import sympy
-
 from _helpers import S, close
+
 from gradsym.problems import loads
 from gradsym.solution import solve
 
@@ -88,7 +88,9 @@ def test_reverse_gradient_matches_finite_differences(solved, point):
     with mpmath.workdps(50):
         for name in ("w1", "b30", "w60"):
             estimate = finite_difference(point, name)
-            assert close(derivatives[(f"f{N}", name)], estimate, rel=1e-12, abs_=1e-20), name
+            assert close(
+                derivatives[(f"f{N}", name)], estimate, rel=1e-12, abs_=1e-20
+            ), name
 
 
 def test_last_layer_derivative_in_graph_names(solved):
@@ -96,7 +98,12 @@ def test_last_layer_derivative_in_graph_names(solved):
     value = solution.derivations["reverse"].value((f"f{N}", f"b{N}"))
     assert value == sympy.cos(S(f"w{N}") * S(f"f{N - 1}") + S(f"b{N}"))
     value = solution.derivations["reverse"].value((f"f{N}", f"w{N}"))
-    assert sympy.expand(value - S(f"f{N - 1}") * sympy.cos(S(f"w{N}") * S(f"f{N - 1}") + S(f"b{N}"))) == 0
+    assert (
+        sympy.expand(
+            value - S(f"f{N - 1}") * sympy.cos(S(f"w{N}") * S(f"f{N - 1}") + S(f"b{N}"))
+        )
+        == 0
+    )
 
 
 def test_json_of_a_chain_too_deep_for_direct_mode():
@@ -108,7 +115,9 @@ def test_json_of_a_chain_too_deep_for_direct_mode():
     assert solution.agree
     document = solution_json(solution)
     assert set(document["steps"]["direct"]) == {"skipped"}
-    assert document["steps"]["direct"]["skipped"] == solution.derivations["direct"].skipped
+    assert (
+        document["steps"]["direct"]["skipped"] == solution.derivations["direct"].skipped
+    )
     assert isinstance(document["steps"]["forward"], list)
     assert len(document["steps"]["reverse"]) == 1
     for item in document["derivatives"]:

@@ -52,16 +52,16 @@ class Settings:
 
 
 def build(entry: dict[str, Any], v: Any, path: tuple[Any, ...]) -> Settings:
-    layers = v.integer(entry, "layers", path, default=50, minimum=2,
-                       maximum=MAX_LAYERS)
-    every = v.integer(entry, "every", path, default=10, minimum=1,
-                      maximum=MAX_LAYERS)
+    layers = v.integer(entry, "layers", path, default=50, minimum=2, maximum=MAX_LAYERS)
+    every = v.integer(entry, "every", path, default=10, minimum=1, maximum=MAX_LAYERS)
     if layers % every:
         divisors = ", ".join(str(c) for c in _divisors(layers))
-        raise v.error(path + ("every",),
-                      f"'every' must divide 'layers' ({layers}) so that all "
-                      f"segments have the same length, and {every} does not. "
-                      f"Use one of {divisors}.")
+        raise v.error(
+            path + ("every",),
+            f"'every' must divide 'layers' ({layers}) so that all "
+            f"segments have the same length, and {every} does not. "
+            f"Use one of {divisors}.",
+        )
     return Settings(
         layers=layers,
         every=every,
@@ -71,18 +71,23 @@ def build(entry: dict[str, Any], v: Any, path: tuple[Any, ...]) -> Settings:
     )
 
 
-def _claims(entry: dict[str, Any], v: Any, path: tuple[Any, ...]
-            ) -> tuple[tuple[str, int], ...]:
+def _claims(
+    entry: dict[str, Any], v: Any, path: tuple[Any, ...]
+) -> tuple[tuple[str, int], ...]:
     claims = entry.get("claims")
     if claims is None:
         return ()
     where = path + ("claims",)
     if not isinstance(claims, dict) or not claims:
-        raise v.error(where, "'claims' must be a mapping such as "
-                             "{stored: 13, evaluations: 95}.")
+        raise v.error(
+            where, "'claims' must be a mapping such as {stored: 13, evaluations: 95}."
+        )
     v.keys(claims, where, CLAIM_KEYS)
-    return tuple((key, v.integer(claims, key, where, minimum=0, maximum=MAX_CLAIM))
-                 for key in CLAIM_KEYS if key in claims)
+    return tuple(
+        (key, v.integer(claims, key, where, minimum=0, maximum=MAX_CLAIM))
+        for key in CLAIM_KEYS
+        if key in claims
+    )
 
 
 def _divisors(number: int) -> list[int]:
@@ -90,6 +95,7 @@ def _divisors(number: int) -> list[int]:
 
 
 # -- the network ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Network:
@@ -144,15 +150,19 @@ def perturbed(net: Network, direction: dict[str, int], step: Any) -> Network:
     """The network with every parameter and x moved by step * direction."""
     L = net.layers
     return Network(
-        (None,) + tuple(net.omega[k] + step * direction[f"omega_{k}"]
-                        for k in range(1, L + 1)),
-        (None,) + tuple(net.beta[k] + step * direction[f"beta_{k}"]
-                        for k in range(1, L + 1)),
-        net.x + step * direction["x"], net.y, net.activation, net.slope,
+        (None,)
+        + tuple(net.omega[k] + step * direction[f"omega_{k}"] for k in range(1, L + 1)),
+        (None,)
+        + tuple(net.beta[k] + step * direction[f"beta_{k}"] for k in range(1, L + 1)),
+        net.x + step * direction["x"],
+        net.y,
+        net.activation,
+        net.slope,
     )
 
 
 # -- executing a schedule, counting work and memory --------------------------------
+
 
 @dataclass
 class Segment:
@@ -250,8 +260,9 @@ def checkpointed(net: Network, every: int, keep_last: bool = False) -> Run:
         if not (keep_last and last == L):
             for k in range(first, last):  # f_last itself is never needed
                 run.evaluate(k)
-        run.segments.append(Segment(first, last, run.evaluations - recomputed,
-                                    len(run.live)))
+        run.segments.append(
+            Segment(first, last, run.evaluations - recomputed, len(run.live))
+        )
         for k in range(last, first - 1, -1):
             run.backward(k)
             if k > 1:
@@ -260,6 +271,7 @@ def checkpointed(net: Network, every: int, keep_last: bool = False) -> Run:
 
 
 # -- closed forms --------------------------------------------------------------
+
 
 def closed_form(layers: int, every: int, keep_last: bool = False) -> tuple[int, int]:
     """(values held at most, forward evaluations) of a checkpointed schedule.
@@ -281,6 +293,7 @@ def closed_form(layers: int, every: int, keep_last: bool = False) -> tuple[int, 
 
 # -- the report ---------------------------------------------------------------
 
+
 def solve(problem: Any) -> Report:
     import mpmath
 
@@ -288,8 +301,11 @@ def solve(problem: Any) -> Report:
     report = Report(problem)
     with mpmath.workdps(DIGITS):
         net = random_network(s.layers, s.activation, s.seed)
-        runs = {"plain": plain(net), "checkpointed": checkpointed(net, s.every),
-                "keep-last": checkpointed(net, s.every, keep_last=True)}
+        runs = {
+            "plain": plain(net),
+            "checkpointed": checkpointed(net, s.every),
+            "keep-last": checkpointed(net, s.every, keep_last=True),
+        }
         _explain(report, s)
         _schedule(report, s, runs["checkpointed"])
         _counts(report, s, runs)
@@ -308,7 +324,8 @@ def _published(report: Report, s: Settings, run: Run) -> None:
         "at a time, from the last, starting from the checkpoint below it; the "
         f"cost, here {run.peak} values held instead of {s.layers} for "
         f"{run.evaluations} forward evaluations instead of {s.layers}; and "
-        "the reason the gradients are exactly those of plain backpropagation.")
+        "the reason the gradients are exactly those of plain backpropagation."
+    )
 
 
 def _explain(report: Report, s: Settings) -> None:
@@ -318,27 +335,48 @@ def _explain(report: Report, s: Settings) -> None:
         "every count below counts vectors instead of numbers). Layer $k$ turns "
         "the previous activation into its pre-activation, and the hidden "
         f"layers apply the activation $\\mathrm{{a}}[\\bullet] = \\{s.activation}"
-        "[\\bullet]$:")
+        "[\\bullet]$:"
+    )
     report.equations(
         Equation("h_0", "h_0", "x"),
-        Equation("f_k", "f_k", "beta_k + omega_k h_{k-1}  (k = 1..L)",
-                 r"\beta_k + \omega_k h_{k-1} \quad (k = 1, \ldots, L)"),
-        Equation("h_k", "h_k", "a[f_k]  (k = 1..L-1)",
-                 r"\mathrm{a}[f_k] \quad (k = 1, \ldots, L-1)"),
+        Equation(
+            "f_k",
+            "f_k",
+            "beta_k + omega_k h_{k-1}  (k = 1..L)",
+            r"\beta_k + \omega_k h_{k-1} \quad (k = 1, \ldots, L)",
+        ),
+        Equation(
+            "h_k",
+            "h_k",
+            "a[f_k]  (k = 1..L-1)",
+            r"\mathrm{a}[f_k] \quad (k = 1, \ldots, L-1)",
+        ),
         Equation("l", "l", "(f_L - y)^2", r"(f_L - y)^2"),
     )
     report.say(
         "The backward step through layer $k$ takes $\\partial l/\\partial f_k$ "
-        "and returns")
+        "and returns"
+    )
     report.equations(
-        Equation("dl/dbeta_k", r"\frac{\partial l}{\partial \beta_k}", "dl/df_k",
-                 r"\frac{\partial l}{\partial f_k}"),
-        Equation("dl/domega_k", r"\frac{\partial l}{\partial \omega_k}",
-                 "dl/df_k * h_{k-1}", r"\frac{\partial l}{\partial f_k} h_{k-1}"),
-        Equation("dl/df_{k-1}", r"\frac{\partial l}{\partial f_{k-1}}",
-                 "dl/df_k * omega_k * a'[f_{k-1}]",
-                 r"\frac{\partial l}{\partial f_k} \omega_k "
-                 r"\frac{\partial \mathrm{a}[f_{k-1}]}{\partial f_{k-1}}"),
+        Equation(
+            "dl/dbeta_k",
+            r"\frac{\partial l}{\partial \beta_k}",
+            "dl/df_k",
+            r"\frac{\partial l}{\partial f_k}",
+        ),
+        Equation(
+            "dl/domega_k",
+            r"\frac{\partial l}{\partial \omega_k}",
+            "dl/df_k * h_{k-1}",
+            r"\frac{\partial l}{\partial f_k} h_{k-1}",
+        ),
+        Equation(
+            "dl/df_{k-1}",
+            r"\frac{\partial l}{\partial f_{k-1}}",
+            "dl/df_k * omega_k * a'[f_{k-1}]",
+            r"\frac{\partial l}{\partial f_k} \omega_k "
+            r"\frac{\partial \mathrm{a}[f_{k-1}]}{\partial f_{k-1}}",
+        ),
     )
     report.say(
         "so it needs exactly one stored value, the pre-activation $f_{k-1}$ "
@@ -351,7 +389,8 @@ def _explain(report: Report, s: Settings) -> None:
         f"f_{{{L}}} = 2(f_{{{L}}} - y)$ at the end of the forward pass, after "
         f"which it is dropped too. This leaves {_count(L // c - 1, 'checkpoint')}, "
         f"dividing the network into {_count(L // c, 'segment')} of "
-        f"{_count(c, 'layer')}.")
+        f"{_count(c, 'layer')}."
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -383,54 +422,98 @@ def _schedule(report: Report, s: Settings, run: Run) -> None:
         "segment is the one that enters the top of the segment below. Only "
         f"$c - 1 = {c - 1}$ values per segment are recomputed, not {c}: the "
         "output of a segment's last layer is never needed, because the gradient "
-        "with respect to it arrives from the segment above (or from the loss).")
+        "with respect to it arrives from the segment above (or from the loss)."
+    )
     rows = []
     for number, seg in enumerate(run.segments, start=1):
         start = "x" if seg.first == 1 else f"f_{seg.first - 1}"
-        inside = (f"f_{seg.first}..f_{seg.last - 1}" if seg.last - 1 > seg.first
-                  else f"f_{seg.first}" if seg.last - 1 == seg.first else "none")
-        rows.append([str(number), f"{seg.first}-{seg.last}", start, inside,
-                     str(seg.recomputed), str(seg.held)])
+        inside = (
+            f"f_{seg.first}..f_{seg.last - 1}"
+            if seg.last - 1 > seg.first
+            else f"f_{seg.first}"
+            if seg.last - 1 == seg.first
+            else "none"
+        )
+        rows.append(
+            [
+                str(number),
+                f"{seg.first}-{seg.last}",
+                start,
+                inside,
+                str(seg.recomputed),
+                str(seg.held),
+            ]
+        )
     if len(rows) > SHOWN_SEGMENTS:
         half = SHOWN_SEGMENTS // 2
         rows = rows[:half] + [["..."] * 6] + rows[-half:]
-    report.say("The schedule, step by step (held: the values in memory once the "
-               "segment is recomputed; the backward steps through the segment "
-               "then free them one by one):")
-    report.table(["step", "layers", "restart from", "recompute", "evaluations",
-                  "held"], rows)
+    report.say(
+        "The schedule, step by step (held: the values in memory once the "
+        "segment is recomputed; the backward steps through the segment "
+        "then free them one by one):"
+    )
+    report.table(
+        ["step", "layers", "restart from", "recompute", "evaluations", "held"], rows
+    )
 
 
 def _counts(report: Report, s: Settings, runs: dict[str, Run]) -> None:
     L, c = s.layers, s.every
     n = L // c
-    names = {"plain": "plain backpropagation",
-             "checkpointed": f"checkpoints every {c}",
-             "keep-last": "the same, last segment kept"}
+    names = {
+        "plain": "plain backpropagation",
+        "checkpointed": f"checkpoints every {c}",
+        "keep-last": "the same, last segment kept",
+    }
     report.say("Against plain backpropagation:")
     report.table(
         ["method", "stored at most", "forward evals", "backward steps"],
-        [[names[key], run.peak, run.evaluations, run.backward_steps]
-         for key, run in runs.items()])
+        [
+            [names[key], run.peak, run.evaluations, run.backward_steps]
+            for key, run in runs.items()
+        ],
+    )
     report.say(_cost_text(L, c, runs["checkpointed"], runs["keep-last"]))
     peak = closed_form(L, c)[0]
     report.equations(
-        Equation("evaluations", r"\text{evaluations}", f"2L - L/c = {2 * L - n}",
-                 rf"L + \tfrac{{L}}{{c}}(c - 1) = 2L - \tfrac{{L}}{{c}} = "
-                 rf"{2 * L - n}"),
-        Equation("values stored at most", r"\text{values stored at most}",
-                 f"L/c + c - 2 = {peak}" if c > 2 else str(peak),
-                 rf"\tfrac{{L}}{{c}} + c - 2 = {peak}" if c > 2 else str(peak)),
+        Equation(
+            "evaluations",
+            r"\text{evaluations}",
+            f"2L - L/c = {2 * L - n}",
+            rf"L + \tfrac{{L}}{{c}}(c - 1) = 2L - \tfrac{{L}}{{c}} = "
+            rf"{2 * L - n}",
+        ),
+        Equation(
+            "values stored at most",
+            r"\text{values stored at most}",
+            f"L/c + c - 2 = {peak}" if c > 2 else str(peak),
+            rf"\tfrac{{L}}{{c}} + c - 2 = {peak}" if c > 2 else str(peak),
+        ),
     )
     _count_checks(report, s, runs)
-    report.data.update({
-        "layers": L, "every": c, "segments": n,
-        "methods": {key: {"stored_at_most": run.peak, "evaluations": run.evaluations,
-                          "backward_steps": run.backward_steps}
-                    for key, run in runs.items()},
-        "schedule": [{"layers": [seg.first, seg.last], "recomputed": seg.recomputed,
-                      "held": seg.held} for seg in runs["checkpointed"].segments],
-    })
+    report.data.update(
+        {
+            "layers": L,
+            "every": c,
+            "segments": n,
+            "methods": {
+                key: {
+                    "stored_at_most": run.peak,
+                    "evaluations": run.evaluations,
+                    "backward_steps": run.backward_steps,
+                }
+                for key, run in runs.items()
+            },
+            "schedule": [
+                {
+                    "layers": [seg.first, seg.last],
+                    "recomputed": seg.recomputed,
+                    "held": seg.held,
+                }
+                for seg in runs["checkpointed"].segments
+            ],
+        }
+    )
 
 
 def _cost_text(L: int, c: int, ckpt: Run, keep: Run) -> str:
@@ -448,7 +531,8 @@ def _cost_text(L: int, c: int, ckpt: Run, keep: Run) -> str:
         f"{100 * extra / L:.0f}% more forward work. A backward step costs one "
         "to two forward evaluations, so a whole training step costs "
         f"{100 * extra / (3 * L):.0f}% to {100 * extra / (2 * L):.0f}% more. "
-        + _peak_text(L, c, ckpt.peak))
+        + _peak_text(L, c, ckpt.peak)
+    )
     if c == 1:
         return text
     return (
@@ -456,43 +540,61 @@ def _cost_text(L: int, c: int, ckpt: Run, keep: Run) -> str:
         "backward pass starts there at once. Keeping it saves "
         f"{_count(ckpt.evaluations - keep.evaluations, 'evaluation')} "
         f"({keep.evaluations} in all) and holds at most {keep.peak} values"
-        + (f", one more, because $f_{{{L}}}$ is then held together with the "
-           "whole segment." if keep.peak > ckpt.peak else "."))
+        + (
+            f", one more, because $f_{{{L}}}$ is then held together with the "
+            "whole segment."
+            if keep.peak > ckpt.peak
+            else "."
+        )
+    )
 
 
 def _count_checks(report: Report, s: Settings, runs: dict[str, Run]) -> None:
     """Each executed schedule's counts against its closed forms."""
     L, c = s.layers, s.every
-    expected = {"plain": (L, L), "checkpointed": closed_form(L, c),
-                "keep-last": closed_form(L, c, keep_last=True)}
-    labels = {"plain": "plain backpropagation",
-              "checkpointed": f"checkpointing every {c}",
-              "keep-last": f"checkpointing every {c}, keeping the last segment"}
+    expected = {
+        "plain": (L, L),
+        "checkpointed": closed_form(L, c),
+        "keep-last": closed_form(L, c, keep_last=True),
+    }
+    labels = {
+        "plain": "plain backpropagation",
+        "checkpointed": f"checkpointing every {c}",
+        "keep-last": f"checkpointing every {c}, keeping the last segment",
+    }
     for key, run in runs.items():
         counts = (run.peak, run.evaluations, run.backward_steps)
         report.check(
             f"{labels[key]}: simulated counts equal the closed forms "
             "(values stored at most, forward evaluations, backward steps)",
             ", ".join(str(count) for count in counts),
-            counts == (*expected[key], L), decided_by="symbolic")
+            counts == (*expected[key], L),
+            decided_by="symbolic",
+        )
 
 
 def _peak_text(L: int, c: int, peak: int) -> str:
     """Where the memory peaks, in words, for the three regimes of c."""
     n = L // c
     if c == 1:
-        return ("Every pre-activation is a checkpoint, so nothing is recomputed "
-                f"and the schedule is plain backpropagation: {peak} values.")
+        return (
+            "Every pre-activation is a checkpoint, so nothing is recomputed "
+            f"and the schedule is plain backpropagation: {peak} values."
+        )
     if c == 2:
-        return (f"Memory peaks at the end of the forward pass: the $n - 1 = "
-                f"{n - 1}$ checkpoints with $f_{{{L - 1}}}$ and $f_{{{L}}}$, "
-                f"$n + 1 = {peak}$ values instead of {L} (a recomputed segment "
-                "adds only one value to the checkpoints below it).")
-    return (f"Memory peaks while the last segment is recomputed: the $n - 1 = "
-            f"{n - 1}$ checkpoints below it plus its $c - 1 = {c - 1}$ recomputed "
-            "values, $n + c - 2 = "
-            f"{peak}$ instead of {L} (the forward pass itself never holds more "
-            "than the checkpoints and two working values, $n + 1$).")
+        return (
+            f"Memory peaks at the end of the forward pass: the $n - 1 = "
+            f"{n - 1}$ checkpoints with $f_{{{L - 1}}}$ and $f_{{{L}}}$, "
+            f"$n + 1 = {peak}$ values instead of {L} (a recomputed segment "
+            "adds only one value to the checkpoints below it)."
+        )
+    return (
+        f"Memory peaks while the last segment is recomputed: the $n - 1 = "
+        f"{n - 1}$ checkpoints below it plus its $c - 1 = {c - 1}$ recomputed "
+        "values, $n + c - 2 = "
+        f"{peak}$ instead of {L} (the forward pass itself never holds more "
+        "than the checkpoints and two working values, $n + 1$)."
+    )
 
 
 def _intervals(report: Report, s: Settings) -> None:
@@ -504,29 +606,52 @@ def _intervals(report: Report, s: Settings) -> None:
         ckpt, keep = checkpointed(net, c), checkpointed(net, c, keep_last=True)
         agree &= (ckpt.peak, ckpt.evaluations) == closed_form(L, c)
         agree &= (keep.peak, keep.evaluations) == closed_form(L, c, True)
-        rows.append([c, L // c - 1, ckpt.peak, ckpt.evaluations, keep.peak,
-                     keep.evaluations])
-        found.append({"every": c, "stored_at_most": ckpt.peak,
-                      "evaluations": ckpt.evaluations,
-                      "keep_last": {"stored_at_most": keep.peak,
-                                    "evaluations": keep.evaluations}})
+        rows.append(
+            [c, L // c - 1, ckpt.peak, ckpt.evaluations, keep.peak, keep.evaluations]
+        )
+        found.append(
+            {
+                "every": c,
+                "stored_at_most": ckpt.peak,
+                "evaluations": ckpt.evaluations,
+                "keep_last": {
+                    "stored_at_most": keep.peak,
+                    "evaluations": keep.evaluations,
+                },
+            }
+        )
     report.say(f"Every interval that divides $L = {L}$, executed the same way:")
-    report.table(["every", "checkpoints", "stored", "evals", "stored (last kept)",
-                  "evals (last kept)"], rows)
+    report.table(
+        [
+            "every",
+            "checkpoints",
+            "stored",
+            "evals",
+            "stored (last kept)",
+            "evals (last kept)",
+        ],
+        rows,
+    )
     best = min(rows, key=lambda row: (row[2], row[3]))
     report.say(
         "The peak $L/c + c - 2$ is smallest near $c = \\sqrt{L}$ "
-        f"$(\\sqrt{{{L}}} \\approx {L ** 0.5:.1f})$. Among the divisors the "
+        f"$(\\sqrt{{{L}}} \\approx {L**0.5:.1f})$. Among the divisors the "
         f"best is every {best[0]}: {best[2]} values and {best[3]} evaluations"
-        + (f", so checkpointing every {s.every} is not the best choice for "
-           f"{L} layers." if best[0] != s.every else "."))
-    report.check("the closed forms hold for every interval dividing L "
-                 "(both schedules)", f"{len(rows)} intervals", agree)
+        + (
+            f", so checkpointing every {s.every} is not the best choice for {L} layers."
+            if best[0] != s.every
+            else "."
+        )
+    )
+    report.check(
+        "the closed forms hold for every interval dividing L (both schedules)",
+        f"{len(rows)} intervals",
+        agree,
+    )
     report.data["intervals"] = found
 
 
-def _gradients(report: Report, s: Settings, net: Network, runs: dict[str, Run]
-               ) -> None:
+def _gradients(report: Report, s: Settings, net: Network, runs: dict[str, Run]) -> None:
     reference = runs["plain"].gradient
     report.say(
         "The gradients are not just close but identical. Recomputing $f_k$ "
@@ -543,53 +668,70 @@ def _gradients(report: Report, s: Settings, net: Network, runs: dict[str, Run]
         "needs any randomness replayed: a dropout layer inside a segment must "
         "draw the same mask when it is recomputed, which is why PyTorch's "
         "torch.utils.checkpoint saves and restores the random number "
-        "generator's state.")
+        "generator's state."
+    )
     for key in ("checkpointed", "keep-last"):
         gradient = runs[key].gradient
         same = gradient.keys() == reference.keys() and all(
-            gradient[name] == reference[name] for name in reference)
-        report.check(f"{key} gradient equals plain backpropagation's bit for bit",
-                     f"{len(gradient)} derivatives", same, decided_by="numeric",
-                     points=1)
+            gradient[name] == reference[name] for name in reference
+        )
+        report.check(
+            f"{key} gradient equals plain backpropagation's bit for bit",
+            f"{len(gradient)} derivatives",
+            same,
+            decided_by="numeric",
+            points=1,
+        )
     _recomputed(report, runs["checkpointed"])
     _central_difference(report, net, reference, random.Random(s.seed + 1))
-    report.data["gradient"] = {name: float(value) for name, value in
-                               reference.items()}
+    report.data["gradient"] = {name: float(value) for name, value in reference.items()}
 
 
-def _central_difference(report: Report, net: Network, gradient: dict[str, Any],
-                        rng: random.Random) -> None:
+def _central_difference(
+    report: Report, net: Network, gradient: dict[str, Any], rng: random.Random
+) -> None:
     """The gradient against the loss itself: a directional central difference."""
     import mpmath
 
     direction = {name: rng.choice((-1, 1)) for name in gradient}
     step = mpmath.mpf(STEP)
-    difference = (perturbed(net, direction, step).loss()
-                  - perturbed(net, direction, -step).loss()) / (2 * step)
+    difference = (
+        perturbed(net, direction, step).loss() - perturbed(net, direction, -step).loss()
+    ) / (2 * step)
     slope = mpmath.fsum(gradient[name] * direction[name] for name in gradient)
     error = abs(difference - slope)
     report.check(
         "the gradient matches a central difference along a random +-1 direction",
         f"{mpmath.nstr(slope, 15)} (difference {mpmath.nstr(error, 3)})",
-        error <= mpmath.mpf("1e-20") * max(1, abs(slope)), decided_by="numeric",
-        points=1)
+        error <= mpmath.mpf("1e-20") * max(1, abs(slope)),
+        decided_by="numeric",
+        points=1,
+    )
 
 
 def _recomputed(report: Report, run: Run) -> None:
     """Every recomputed pre-activation equals the forward pass's value."""
     again = [(k, values) for k, values in run.values.items() if len(values) > 1]
     same = all(value == values[0] for _, values in again for value in values)
-    report.check("every recomputed pre-activation equals its forward-pass value",
-                 f"{sum(len(values) - 1 for _, values in again)} recomputed",
-                 same, decided_by="numeric", points=1)
+    report.check(
+        "every recomputed pre-activation equals its forward-pass value",
+        f"{sum(len(values) - 1 for _, values in again)} recomputed",
+        same,
+        decided_by="numeric",
+        points=1,
+    )
 
 
 def _claimed(report: Report, s: Settings, run: Run) -> None:
     derived = {"stored": run.peak, "evaluations": run.evaluations}
     what = {"stored": "values stored at most", "evaluations": "forward evaluations"}
     for key, value in s.claims:
-        report.check(f"claimed {what[key]} with checkpointing every {s.every}",
-                     derived[key], derived[key] == value, claimed=value)
+        report.check(
+            f"claimed {what[key]} with checkpointing every {s.every}",
+            derived[key],
+            derived[key] == value,
+            claimed=value,
+        )
 
 
 KINDS = {
@@ -598,6 +740,6 @@ KINDS = {
         build=build,
         solve=solve,
         summary="Gradient checkpointing: schedule, memory and work, executed and "
-                "checked on a deep network",
+        "checked on a deep network",
     ),
 }

@@ -65,16 +65,20 @@ class Settings:
 def build(entry: dict[str, Any], v: Any, path: tuple[Any, ...]) -> Settings:
     task = v.choice(entry, "task", path, TASKS, "regression")
     if task == "regression" and entry.get("output") is not None:
-        raise v.error(path + ("output",),
-                      "'output' chooses how a binary classifier ends; remove it "
-                      "or set 'task: binary-classification'.")
+        raise v.error(
+            path + ("output",),
+            "'output' chooses how a binary classifier ends; remove it "
+            "or set 'task: binary-classification'.",
+        )
     return Settings(
         task=task,
-        epochs=v.integer(entry, "epochs", path, default=100, minimum=1,
-                         maximum=MAX_EPOCHS),
+        epochs=v.integer(
+            entry, "epochs", path, default=100, minimum=1, maximum=MAX_EPOCHS
+        ),
         seed=v.integer(entry, "seed", path, default=0, minimum=0, maximum=MAX_SEED),
-        output="" if task == "regression" else v.choice(
-            entry, "output", path, OUTPUTS, "logits"),
+        output=""
+        if task == "regression"
+        else v.choice(entry, "output", path, OUTPUTS, "logits"),
     )
 
 
@@ -231,27 +235,43 @@ def program(problem: Any) -> str:
     s = getattr(problem, "settings", None)
     if not isinstance(s, Settings):
         kind = getattr(problem, "kind", "graph")
-        raise GradsymError(f"Problem {problem.id} is of kind {kind!r}; only "
-                           "problems of kind 'code' have a program.")
+        raise GradsymError(
+            f"Problem {problem.id} is of kind {kind!r}; only "
+            "problems of kind 'code' have a program."
+        )
     template = jinja2.Environment(
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
     ).from_string(TEMPLATE)
     regression = s.task == "regression"
     return template.render(
-        id=problem.id, task=s.task, output=s.output, epochs=s.epochs, seed=s.seed,
-        purpose="least-squares regression" if regression else
-        "binary classification",
-        title="regression (MSE)" if regression else
-        f"binary classification ({s.loss_class})",
+        id=problem.id,
+        task=s.task,
+        output=s.output,
+        epochs=s.epochs,
+        seed=s.seed,
+        purpose="least-squares regression" if regression else "binary classification",
+        title="regression (MSE)"
+        if regression
+        else f"binary classification ({s.loss_class})",
         plot=_plot_name(s),
-        inputs=INPUTS, hidden=HIDDEN, outputs=s.outputs, examples=EXAMPLES,
-        batch=BATCH, lr=LEARNING_RATE, momentum=MOMENTUM, step_size=STEP_SIZE,
+        inputs=INPUTS,
+        hidden=HIDDEN,
+        outputs=s.outputs,
+        examples=EXAMPLES,
+        batch=BATCH,
+        lr=LEARNING_RATE,
+        momentum=MOMENTUM,
+        step_size=STEP_SIZE,
         gamma=GAMMA,
     )
 
 
 # -- facts read from the program's syntax tree ----------------------------------
+
 
 def _name(node: ast.AST) -> str:
     """The called name: ``Linear`` for nn.Linear(...), ``f`` for f(...)."""
@@ -261,8 +281,11 @@ def _name(node: ast.AST) -> str:
 
 
 def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
-    return [node for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and _name(node.func) == name]
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _name(node.func) == name
+    ]
 
 
 def _constants(tree: ast.Module) -> dict[str, Any]:
@@ -291,13 +314,15 @@ def _value(node: ast.AST | None, constants: dict[str, Any]) -> Any:
 
 
 def _keyword(call: ast.Call, key: str, constants: dict[str, Any]) -> Any:
-    return next((_value(k.value, constants) for k in call.keywords if k.arg == key),
-                None)
+    return next(
+        (_value(k.value, constants) for k in call.keywords if k.arg == key), None
+    )
 
 
 def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
-    return {child: node for node in ast.walk(tree)
-            for child in ast.iter_child_nodes(node)}
+    return {
+        child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)
+    }
 
 
 def _loops(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> list[ast.For]:
@@ -338,54 +363,90 @@ def read_program(text: str) -> Facts:
     constants = _constants(tree)
     parents = _parents(tree)
     sequential = _calls(tree, "Sequential")
-    sequence = tuple(_name(a.func) for a in sequential[0].args
-                     if isinstance(a, ast.Call)) if sequential else ()
+    sequence = (
+        tuple(_name(a.func) for a in sequential[0].args if isinstance(a, ast.Call))
+        if sequential
+        else ()
+    )
     sgd, step_lr = _calls(tree, "SGD"), _calls(tree, "StepLR")
     loader = _calls(tree, "DataLoader")
     return Facts(
         lines=len(text.splitlines()),
         sequence=sequence,
-        sizes=tuple(tuple(_value(a, constants) for a in call.args)
-                    for call in _calls(tree, "Linear")),
-        losses=tuple(sorted({_name(node.func) for node in ast.walk(tree)
-                             if isinstance(node, ast.Call)
-                             and _name(node.func).endswith("Loss")})),
-        initialisers=tuple(sorted({_name(c.func) for c in ast.walk(tree)
-                                   if isinstance(c, ast.Call)
-                                   and isinstance(c.func, ast.Attribute)
-                                   and isinstance(c.func.value, ast.Attribute)
-                                   and c.func.value.attr == "init"})),
-        sgd=(_keyword(sgd[0], "lr", constants), _keyword(sgd[0], "momentum",
-                                                          constants))
-        if sgd else (None, None),
-        step_lr=(_keyword(step_lr[0], "step_size", constants),
-                 _keyword(step_lr[0], "gamma", constants))
-        if step_lr else (None, None),
-        data=tuple(tuple(_value(a, constants) for a in call.args)
-                   for call in _calls(tree, "randn")),
+        sizes=tuple(
+            tuple(_value(a, constants) for a in call.args)
+            for call in _calls(tree, "Linear")
+        ),
+        losses=tuple(
+            sorted(
+                {
+                    _name(node.func)
+                    for node in ast.walk(tree)
+                    if isinstance(node, ast.Call) and _name(node.func).endswith("Loss")
+                }
+            )
+        ),
+        initialisers=tuple(
+            sorted(
+                {
+                    _name(c.func)
+                    for c in ast.walk(tree)
+                    if isinstance(c, ast.Call)
+                    and isinstance(c.func, ast.Attribute)
+                    and isinstance(c.func.value, ast.Attribute)
+                    and c.func.value.attr == "init"
+                }
+            )
+        ),
+        sgd=(_keyword(sgd[0], "lr", constants), _keyword(sgd[0], "momentum", constants))
+        if sgd
+        else (None, None),
+        step_lr=(
+            _keyword(step_lr[0], "step_size", constants),
+            _keyword(step_lr[0], "gamma", constants),
+        )
+        if step_lr
+        else (None, None),
+        data=tuple(
+            tuple(_value(a, constants) for a in call.args)
+            for call in _calls(tree, "randn")
+        ),
         binary_targets=_binary_targets(tree),
-        batch=(_keyword(loader[0], "batch_size", constants),
-               _keyword(loader[0], "shuffle", constants)) if loader else (None, None),
+        batch=(
+            _keyword(loader[0], "batch_size", constants),
+            _keyword(loader[0], "shuffle", constants),
+        )
+        if loader
+        else (None, None),
         options=_options(tree),
         batch_order=_batch_order(tree, parents),
         scheduler_per_epoch=_scheduler_per_epoch(tree, parents),
         optional_matplotlib=_optional_import(tree, parents, "matplotlib"),
-        main_guard=any(isinstance(node, ast.If) and ast.unparse(node.test)
-                       in ("__name__ == '__main__'", '__name__ == "__main__"')
-                       for node in tree.body),
+        main_guard=any(
+            isinstance(node, ast.If)
+            and ast.unparse(node.test)
+            in ("__name__ == '__main__'", '__name__ == "__main__"')
+            for node in tree.body
+        ),
     )
 
 
 def _binary_targets(tree: ast.AST) -> bool:
     """y is set to (comparison).float(): every target is 0 or 1."""
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == "y"):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "y"
+        ):
             value = node.value
-            return (isinstance(value, ast.Call) and _name(value.func) == "float"
-                    and isinstance(value.func, ast.Attribute)
-                    and isinstance(value.func.value, ast.Compare))
+            return (
+                isinstance(value, ast.Call)
+                and _name(value.func) == "float"
+                and isinstance(value.func, ast.Attribute)
+                and isinstance(value.func.value, ast.Compare)
+            )
     return False
 
 
@@ -403,47 +464,74 @@ def _batch_order(tree: ast.AST, parents: dict[ast.AST, ast.AST]) -> tuple[str, .
     if not backward or not _loops(backward[0], parents):
         return ()
     loop = _loops(backward[0], parents)[0]
-    calls = [node for node in ast.walk(loop) if isinstance(node, ast.Call)
-             and _name(node.func) in ("zero_grad", "backward", "step")]
+    calls = [
+        node
+        for node in ast.walk(loop)
+        if isinstance(node, ast.Call)
+        and _name(node.func) in ("zero_grad", "backward", "step")
+    ]
     calls.sort(key=lambda node: (node.lineno, node.col_offset))
     return tuple(_name(node.func) for node in calls)
 
 
 def _scheduler_per_epoch(tree: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     """scheduler.step() sits in the epoch loop but not in the batch loop."""
-    names = {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
-             and isinstance(node.value, ast.Call)
-             and _name(node.value.func) == "StepLR"
-             for target in node.targets if isinstance(target, ast.Name)}
-    steps = [call for call in _calls(tree, "step")
-             if isinstance(call.func, ast.Attribute)
-             and isinstance(call.func.value, ast.Name) and call.func.value.id in names]
+    names = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and _name(node.value.func) == "StepLR"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    steps = [
+        call
+        for call in _calls(tree, "step")
+        if isinstance(call.func, ast.Attribute)
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id in names
+    ]
     return len(steps) == 1 and len(_loops(steps[0], parents)) == 1
 
 
-def _optional_import(tree: ast.Module, parents: dict[ast.AST, ast.AST],
-                     module: str) -> bool:
+def _optional_import(
+    tree: ast.Module, parents: dict[ast.AST, ast.AST], module: str
+) -> bool:
     """No module-level import of ``module``; the first one (in source order)
     is guarded by ``except ImportError``, so the program runs without it."""
-    imports = sorted((node for node in ast.walk(tree)
-                      if isinstance(node, (ast.Import, ast.ImportFrom))
-                      and any(name.split(".")[0] == module for name in
-                              ([a.name for a in node.names]
-                               if isinstance(node, ast.Import)
-                               else [node.module or ""]))),
-                     key=lambda node: node.lineno)
+    imports = sorted(
+        (
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            and any(
+                name.split(".")[0] == module
+                for name in (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                )
+            )
+        ),
+        key=lambda node: node.lineno,
+    )
     if not imports or any(node in tree.body for node in imports):
         return False
     node: ast.AST = imports[0]
     while node in parents:
         node = parents[node]
         if isinstance(node, ast.Try):
-            return any(_name(handler.type) == "ImportError"
-                       for handler in node.handlers if handler.type is not None)
+            return any(
+                _name(handler.type) == "ImportError"
+                for handler in node.handlers
+                if handler.type is not None
+            )
     return False
 
 
 # -- the report ---------------------------------------------------------------
+
 
 def solve(problem: Any) -> Report:
     s: Settings = problem.settings
@@ -459,15 +547,24 @@ def solve(problem: Any) -> Report:
     try:
         facts = read_program(text)
     except SyntaxError as error:
-        report.check("the program parses and compiles as Python",
-                     f"syntax error at line {error.lineno}: {error.msg}", False)
+        report.check(
+            "the program parses and compiles as Python",
+            f"syntax error at line {error.lineno}: {error.msg}",
+            False,
+        )
         return report
     _checks(report, s, facts)
-    report.data.update({
-        "task": s.task, "epochs": s.epochs, "seed": s.seed,
-        "layers": [list(size) for size in facts.sizes],
-        "loss": s.loss_class, "output": s.output or None, "program": text,
-    })
+    report.data.update(
+        {
+            "task": s.task,
+            "epochs": s.epochs,
+            "seed": s.seed,
+            "layers": [list(size) for size in facts.sizes],
+            "loss": s.loss_class,
+            "output": s.output or None,
+            "program": text,
+        }
+    )
     return report
 
 
@@ -486,7 +583,8 @@ def _regression(report: Report) -> None:
         "end it plots loss against epoch. MSELoss averages the squared errors "
         "over the 10 examples and 5 outputs of a batch, so each batch loss is "
         "the least-squares loss $\\sum_i \\sum_j (f_{ij} - y_{ij})^2$ divided "
-        "by 50; the factor only rescales the learning rate.")
+        "by 50; the factor only rescales the learning rate."
+    )
 
 
 def _classification(report: Report, s: Settings) -> None:
@@ -499,20 +597,23 @@ def _classification(report: Report, s: Settings) -> None:
         "output $f$, and its prediction must lie between zero and one: the "
         "probability $\\mathrm{sig}[f]$. (iii) The loss is the binary "
         "cross-entropy, the negative log-likelihood of a Bernoulli "
-        "distribution, in place of least squares.")
+        "distribution, in place of least squares."
+    )
     if s.output == "logits":
         report.say(
             "Here the last layer outputs the logit $f$ and the sigmoid is "
             "applied inside the loss (BCEWithLogitsLoss); the probability "
             "$\\mathrm{sig}[f]$ is computed where it is needed, for the "
             "accuracy. This is the same loss as a Sigmoid layer followed by "
-            "BCELoss, but written in terms of $f$:")
+            "BCELoss, but written in terms of $f$:"
+        )
     else:
         report.say(
             "Here the network ends with a Sigmoid layer, so its output is the "
             "probability itself, and the loss is BCELoss. This is the literal "
             "answer; BCEWithLogitsLoss on the logit (output: logits) computes "
-            "the same loss from $f$:")
+            "the same loss from $f$:"
+        )
     _cross_entropy(report)
     report.say(
         "The second form never takes the logarithm of a probability that has "
@@ -521,8 +622,12 @@ def _classification(report: Report, s: Settings) -> None:
         "large $|f|$. After a Sigmoid layer whose output has rounded to 0 or 1, "
         "BCELoss must clamp the logarithm and the sigmoid's slope, zero in "
         "floating point, stops the gradient"
-        + ("." if s.output == "logits" else
-           "; that is why output: logits is the default."))
+        + (
+            "."
+            if s.output == "logits"
+            else "; that is why output: logits is the default."
+        )
+    )
 
 
 def _cross_entropy(report: Report) -> None:
@@ -541,29 +646,38 @@ def _cross_entropy(report: Report) -> None:
         with time_limit(2.0):
             # every logarithm's argument is positive for real f: expanding is exact
             difference = sympy.expand_log(
-                sympy.simplify(probability.rewrite(sympy.exp)) - logit, force=True)
+                sympy.simplify(probability.rewrite(sympy.exp)) - logit, force=True
+            )
             same = sympy.simplify(difference) == 0
             gradient = sympy.diff(logit, f) - (sigmoid(f) - y)
             slope = sympy.simplify(gradient.rewrite(sympy.exp)) == 0
     except OutOfTime:
         pass
-    report.check("the binary cross-entropy of sig[f] equals (1 - y) f + "
-                 "log[1 + exp[-f]], the form computed from the logit",
-                 "equal for every real f" if same else "not shown equal", same)
-    report.check("the derivative of the loss with respect to the logit is "
-                 "sig[f] - y", "dl/df = sig(f) - y" if slope else "different",
-                 slope)
+    report.check(
+        "the binary cross-entropy of sig[f] equals (1 - y) f + "
+        "log[1 + exp[-f]], the form computed from the logit",
+        "equal for every real f" if same else "not shown equal",
+        same,
+    )
+    report.check(
+        "the derivative of the loss with respect to the logit is sig[f] - y",
+        "dl/df = sig(f) - y" if slope else "different",
+        slope,
+    )
 
 
 def _choices(report: Report, s: Settings) -> None:
-    sizes = f"10-40-40-{s.outputs}, ReLU" + (", Sigmoid" if s.output == "sigmoid"
-                                               else "")
+    sizes = f"10-40-40-{s.outputs}, ReLU" + (
+        ", Sigmoid" if s.output == "sigmoid" else ""
+    )
     rows = [
-        ["network", sizes, "figure 7.8" if s.task == "regression" else
-         "one output"],
+        ["network", sizes, "figure 7.8" if s.task == "regression" else "one output"],
         ["initialisation", "Kaiming normal, zero biases", "He: variance 2/fan-in"],
-        ["loss", s.loss_class, "least squares" if s.task == "regression" else
-         "cross-entropy"],
+        [
+            "loss",
+            s.loss_class,
+            "least squares" if s.task == "regression" else "cross-entropy",
+        ],
         ["optimiser", "SGD, lr 0.1, momentum 0.9", "figure 7.8"],
         ["schedule", "StepLR, step 10, gamma 0.5", "halve lr every 10 epochs"],
         ["data", "100 examples, batches of 10", "figure 7.8, shuffled"],
@@ -582,55 +696,85 @@ def _run_it(report: Report, s: Settings) -> None:
         "The loss falls as the network fits the data, ever more slowly as "
         "StepLR halves the learning rate every 10 epochs: after 100 epochs it "
         "is $0.1/2^{10} \\approx 10^{-4}$. Without matplotlib the program "
-        "says why it made no plot and still prints every loss.")
+        "says why it made no plot and still prints every loss."
+    )
 
 
 def _checks(report: Report, s: Settings, facts: Facts) -> None:
     sizes = ((INPUTS, HIDDEN), (HIDDEN, HIDDEN), (HIDDEN, s.outputs))
     chain = "-".join(str(n) for n in (INPUTS, HIDDEN, HIDDEN, s.outputs))
     got_chain = "-".join(str(size[0]) for size in facts.sizes) + (
-        f"-{facts.sizes[-1][1]}" if facts.sizes else "")
+        f"-{facts.sizes[-1][1]}" if facts.sizes else ""
+    )
     targets = (EXAMPLES, s.outputs) if s.task == "regression" else None
     expected_data = ((EXAMPLES, INPUTS),) + ((targets,) if targets else ())
     checks = [
-        ("the program parses and compiles as Python", f"{facts.lines} lines",
-         True),
+        ("the program parses and compiles as Python", f"{facts.lines} lines", True),
         (f"layer sizes {chain}", got_chain, facts.sizes == sizes),
         ("layers in order", "-".join(facts.sequence), facts.sequence == s.layers),
-        (f"the loss is {s.loss_class}", ", ".join(facts.losses),
-         facts.losses == (s.loss_class,)),
-        ("weights Kaiming-normal, biases zero", ", ".join(facts.initialisers),
-         facts.initialisers == ("kaiming_normal_", "zeros_")),
-        ("SGD with learning rate 0.1 and momentum 0.9",
-         f"lr {facts.sgd[0]}, momentum {facts.sgd[1]}",
-         facts.sgd == (LEARNING_RATE, MOMENTUM)),
-        ("StepLR with step 10 and gamma 0.5",
-         f"step_size {facts.step_lr[0]}, gamma {facts.step_lr[1]}",
-         facts.step_lr == (STEP_SIZE, GAMMA)),
-        ("random data of the right shapes",
-         ", ".join(str(shape) for shape in facts.data),
-         facts.data == expected_data),
-        ("batches of 10, shuffled", f"batch_size {facts.batch[0]}, "
-         f"shuffle {facts.batch[1]}", facts.batch == (BATCH, True)),
-        ("each batch: zero_grad, backward, step", ", ".join(facts.batch_order),
-         facts.batch_order == ("zero_grad", "backward", "step")),
-        ("the learning-rate schedule steps once per epoch",
-         "in the epoch loop only" if facts.scheduler_per_epoch else "elsewhere",
-         facts.scheduler_per_epoch),
-        (f"options --epochs (default {s.epochs}), --seed (default {s.seed}) "
-         "and --plot", ", ".join(facts.options),
-         facts.options.get("--epochs") == s.epochs
-         and facts.options.get("--seed") == s.seed and "--plot" in facts.options),
-        ("matplotlib is imported only inside try/except ImportError",
-         "optional" if facts.optional_matplotlib else "required",
-         facts.optional_matplotlib),
-        ("a main guard", "present" if facts.main_guard else "absent",
-         facts.main_guard),
+        (
+            f"the loss is {s.loss_class}",
+            ", ".join(facts.losses),
+            facts.losses == (s.loss_class,),
+        ),
+        (
+            "weights Kaiming-normal, biases zero",
+            ", ".join(facts.initialisers),
+            facts.initialisers == ("kaiming_normal_", "zeros_"),
+        ),
+        (
+            "SGD with learning rate 0.1 and momentum 0.9",
+            f"lr {facts.sgd[0]}, momentum {facts.sgd[1]}",
+            facts.sgd == (LEARNING_RATE, MOMENTUM),
+        ),
+        (
+            "StepLR with step 10 and gamma 0.5",
+            f"step_size {facts.step_lr[0]}, gamma {facts.step_lr[1]}",
+            facts.step_lr == (STEP_SIZE, GAMMA),
+        ),
+        (
+            "random data of the right shapes",
+            ", ".join(str(shape) for shape in facts.data),
+            facts.data == expected_data,
+        ),
+        (
+            "batches of 10, shuffled",
+            f"batch_size {facts.batch[0]}, shuffle {facts.batch[1]}",
+            facts.batch == (BATCH, True),
+        ),
+        (
+            "each batch: zero_grad, backward, step",
+            ", ".join(facts.batch_order),
+            facts.batch_order == ("zero_grad", "backward", "step"),
+        ),
+        (
+            "the learning-rate schedule steps once per epoch",
+            "in the epoch loop only" if facts.scheduler_per_epoch else "elsewhere",
+            facts.scheduler_per_epoch,
+        ),
+        (
+            f"options --epochs (default {s.epochs}), --seed (default {s.seed}) "
+            "and --plot",
+            ", ".join(facts.options),
+            facts.options.get("--epochs") == s.epochs
+            and facts.options.get("--seed") == s.seed
+            and "--plot" in facts.options,
+        ),
+        (
+            "matplotlib is imported only inside try/except ImportError",
+            "optional" if facts.optional_matplotlib else "required",
+            facts.optional_matplotlib,
+        ),
+        ("a main guard", "present" if facts.main_guard else "absent", facts.main_guard),
     ]
     if s.task != "regression":
-        checks.append(("the targets are binary: (comparison).float()",
-                       "binary" if facts.binary_targets else "not binary",
-                       facts.binary_targets))
+        checks.append(
+            (
+                "the targets are binary: (comparison).float()",
+                "binary" if facts.binary_targets else "not binary",
+                facts.binary_targets,
+            )
+        )
     for label, derived, holds in checks:
         report.check(label, derived, holds)
 
@@ -641,6 +785,6 @@ KINDS = {
         build=build,
         solve=solve,
         summary="A runnable PyTorch training program for figure 7.8's network, "
-                "checked by reading its syntax tree",
+        "checked by reading its syntax tree",
     ),
 }

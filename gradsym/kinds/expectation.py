@@ -78,39 +78,59 @@ class Density:
 def _densities() -> dict[str, Density]:
     oo, s, e = sympy.oo, sigma, sympy.E
     sqrt = sympy.sqrt
-    normal = sympy.exp(-a**2 / (2 * s**2)) / (s * sqrt(2 * sympy.pi))
+    normal = sympy.exp(-(a**2) / (2 * s**2)) / (s * sqrt(2 * sympy.pi))
     c_uniform, b_laplace, c_triangle = sqrt(3) * s, s / sqrt(2), sqrt(6) * s
     m = sqrt(sympy.Rational(3, 5)) * s
     exponential = sympy.exp(-(a + s) / s) / s
     return {
         "normal": Density(
-            (Piece(normal, -oo, 0), Piece(normal, 0, oo)), True, half_variance,
-            "the normal density with mean 0 and standard deviation $\\sigma$."),
+            (Piece(normal, -oo, 0), Piece(normal, 0, oo)),
+            True,
+            half_variance,
+            "the normal density with mean 0 and standard deviation $\\sigma$.",
+        ),
         "uniform": Density(
-            (Piece(1 / (2 * c_uniform), -c_uniform, 0),
-             Piece(1 / (2 * c_uniform), 0, c_uniform)), True, half_variance,
-            "uniform on $[-\\sqrt{3}\\sigma, \\sqrt{3}\\sigma]$."),
+            (
+                Piece(1 / (2 * c_uniform), -c_uniform, 0),
+                Piece(1 / (2 * c_uniform), 0, c_uniform),
+            ),
+            True,
+            half_variance,
+            "uniform on $[-\\sqrt{3}\\sigma, \\sqrt{3}\\sigma]$.",
+        ),
         "laplace": Density(
-            (Piece(sympy.exp(a / b_laplace) / (2 * b_laplace), -oo, 0),
-             Piece(sympy.exp(-a / b_laplace) / (2 * b_laplace), 0, oo)),
-            True, half_variance,
-            "the Laplace density with scale $\\sigma/\\sqrt{2}$."),
+            (
+                Piece(sympy.exp(a / b_laplace) / (2 * b_laplace), -oo, 0),
+                Piece(sympy.exp(-a / b_laplace) / (2 * b_laplace), 0, oo),
+            ),
+            True,
+            half_variance,
+            "the Laplace density with scale $\\sigma/\\sqrt{2}$.",
+        ),
         "triangular": Density(
-            (Piece((c_triangle + a) / c_triangle**2, -c_triangle, 0),
-             Piece((c_triangle - a) / c_triangle**2, 0, c_triangle)),
-            True, half_variance,
-            "triangular on $[-\\sqrt{6}\\sigma, \\sqrt{6}\\sigma]$."),
+            (
+                Piece((c_triangle + a) / c_triangle**2, -c_triangle, 0),
+                Piece((c_triangle - a) / c_triangle**2, 0, c_triangle),
+            ),
+            True,
+            half_variance,
+            "triangular on $[-\\sqrt{6}\\sigma, \\sqrt{6}\\sigma]$.",
+        ),
         "centred-exponential": Density(
-            (Piece(exponential, -s, 0), Piece(exponential, 0, oo)), False,
+            (Piece(exponential, -s, 0), Piece(exponential, 0, oo)),
+            False,
             2 * s**2 / e,
             "$a = e - \\sigma$ where $e$ is exponential with mean $\\sigma$: "
-            "skewed, with a long right tail."),
+            "skewed, with a long right tail.",
+        ),
         "split-uniform-exponential": Density(
-            (Piece(sympy.exp(a / m) / (2 * m), -oo, 0),
-             Piece(1 / (4 * m), 0, 2 * m)), False, 2 * s**2 / 5,
+            (Piece(sympy.exp(a / m) / (2 * m), -oo, 0), Piece(1 / (4 * m), 0, 2 * m)),
+            False,
+            2 * s**2 / 5,
             "with probability 1/2 uniform on $[0, 2m]$ and with probability 1/2 "
             "a mirrored exponential of mean $-m$, where $m = \\sqrt{3/5}\\,\\sigma$: "
-            "the median is 0 but the two sides differ in shape."),
+            "the median is 0 but the two sides differ in shape.",
+        ),
     }
 
 
@@ -120,6 +140,7 @@ CLAIM_KEYS = ("value", "distribution")
 
 
 # -- settings --------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MomentClaim:
@@ -135,12 +156,21 @@ class ExpectationSettings:
     claims: tuple[MomentClaim, ...] = ()
 
 
-def build_expectation(entry: dict[str, Any], v: Any, path: tuple[Any, ...]
-                      ) -> ExpectationSettings:
-    distributions = choice_list(v, entry, "distributions", path, SYMMETRIC,
-                                len(SYMMETRIC))
-    counter = choice_list(v, entry, "counter_case", path, COUNTER_CASES,
-                          len(COUNTER_CASES), required=False)
+def build_expectation(
+    entry: dict[str, Any], v: Any, path: tuple[Any, ...]
+) -> ExpectationSettings:
+    distributions = choice_list(
+        v, entry, "distributions", path, SYMMETRIC, len(SYMMETRIC)
+    )
+    counter = choice_list(
+        v,
+        entry,
+        "counter_case",
+        path,
+        COUNTER_CASES,
+        len(COUNTER_CASES),
+        required=False,
+    )
     claims = []
     for item, where in claim_list(v, entry, path, CLAIM_KEYS):
         value = claim_expression(v, item, where, {"sigma"})
@@ -155,6 +185,7 @@ def build_expectation(entry: dict[str, Any], v: Any, path: tuple[Any, ...]
 
 
 # -- integrals -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Moments:
@@ -197,8 +228,11 @@ def is_mirror_image(density: Density) -> bool:
     if len(below) != len(above):
         return False
     for piece in below:
-        mirror = [q for q in above if _same_bound(q.low, -piece.high) and
-                  _same_bound(q.high, -piece.low)]
+        mirror = [
+            q
+            for q in above
+            if _same_bound(q.low, -piece.high) and _same_bound(q.high, -piece.low)
+        ]
         if not mirror or not same(piece.density.subs(a, -a), mirror[0].density):
             return False
     return True
@@ -211,13 +245,17 @@ def _same_bound(left: sympy.Expr, right: sympy.Expr) -> bool:
 
 # -- the report ----------------------------------------------------------------------
 
+
 def _merged(density: Density) -> list[Piece]:
     """The pieces, with neighbours that share a formula joined for display."""
     merged: list[Piece] = []
     for piece in sorted(density.pieces, key=lambda p: bool(p.low >= 0)):
         last = merged[-1] if merged else None
-        if last is not None and last.high == piece.low and same(last.density,
-                                                                piece.density):
+        if (
+            last is not None
+            and last.high == piece.low
+            and same(last.density, piece.density)
+        ):
             merged[-1] = Piece(last.density, last.low, piece.high)
         else:
             merged.append(piece)
@@ -227,10 +265,14 @@ def _merged(density: Density) -> list[Piece]:
 def _cases(density: Density) -> tuple[str, str]:
     pieces = _merged(density)
     whole_line = pieces[0].low == -sympy.oo and pieces[-1].high == sympy.oo
-    text = "; ".join(f"{to_text(p.density)} for {to_text(p.low)} < a < "
-                     f"{to_text(p.high)}" for p in pieces)
-    rows = [rf"{to_latex(p.density)} & {to_latex(p.low)} < a < {to_latex(p.high)}"
-            for p in pieces]
+    text = "; ".join(
+        f"{to_text(p.density)} for {to_text(p.low)} < a < {to_text(p.high)}"
+        for p in pieces
+    )
+    rows = [
+        rf"{to_latex(p.density)} & {to_latex(p.low)} < a < {to_latex(p.high)}"
+        for p in pieces
+    ]
     if not whole_line:
         text += "; 0 elsewhere"
         rows.append(r"0 & \text{elsewhere}")
@@ -240,34 +282,48 @@ def _cases(density: Density) -> tuple[str, str]:
 
 
 def _general_argument(report: Report, settings: ExpectationSettings) -> None:
-    report.say("Since $b = \\mathrm{ReLU}[a]$ is $a$ for $a > 0$ and $0$ otherwise, "
-               "$b^2 = a^2\\,\\mathbb{I}[a > 0]$ and")
-    report.equations(
-        Equation("E[b^2]", r"\mathbb{E}[b^2]", "integral of a^2 p(a) over (0, oo)",
-                 rhs_tex=r"\int_{-\infty}^{\infty} \mathrm{ReLU}[a]^2 p(a)\,da = "
-                         r"\int_{0}^{\infty} a^2 p(a)\,da"),
-        Equation("E[a^2 I(a < 0)]", r"\int_{-\infty}^{0} a^2 p(a)\,da",
-                 "integral of u^2 p(-u) over (0, oo)",
-                 rhs_tex=r"\int_{0}^{\infty} u^2 p(-u)\,du"),
+    report.say(
+        "Since $b = \\mathrm{ReLU}[a]$ is $a$ for $a > 0$ and $0$ otherwise, "
+        "$b^2 = a^2\\,\\mathbb{I}[a > 0]$ and"
     )
-    report.say("If the density is symmetric, $p(-u) = p(u)$, the two halves of "
-               "$\\mathbb{E}[a^2] = \\int_{-\\infty}^{0} a^2 p(a)\\,da + "
-               "\\int_{0}^{\\infty} a^2 p(a)\\,da$ are equal. With mean 0, "
-               "$\\mathbb{E}[a^2] = \\sigma^2$, so $\\mathbb{E}[b^2] = \\sigma^2/2$. "
-               "The published solution argues instead that $P(a > 0) = 1/2$ gives "
-               "$\\mathbb{E}[a^2\\,\\mathbb{I}[a > 0]] = "
-               "\\frac{1}{2}\\mathbb{E}[a^2]$. "
-               "That step treats $a^2$ and $\\mathbb{I}[a > 0]$ as independent. "
-               "Symmetry is what makes them so; $P(a > 0) = 1/2$ alone does not"
-               + (", as a counter case below shows."
-                  if "split-uniform-exponential" in settings.counter_cases else
-                  " (the counter case split-uniform-exponential shows it).")
-               + " Each density below is integrated piece by piece with a "
-               "symbolic $\\sigma > 0$.")
+    report.equations(
+        Equation(
+            "E[b^2]",
+            r"\mathbb{E}[b^2]",
+            "integral of a^2 p(a) over (0, oo)",
+            rhs_tex=r"\int_{-\infty}^{\infty} \mathrm{ReLU}[a]^2 p(a)\,da = "
+            r"\int_{0}^{\infty} a^2 p(a)\,da",
+        ),
+        Equation(
+            "E[a^2 I(a < 0)]",
+            r"\int_{-\infty}^{0} a^2 p(a)\,da",
+            "integral of u^2 p(-u) over (0, oo)",
+            rhs_tex=r"\int_{0}^{\infty} u^2 p(-u)\,du",
+        ),
+    )
+    report.say(
+        "If the density is symmetric, $p(-u) = p(u)$, the two halves of "
+        "$\\mathbb{E}[a^2] = \\int_{-\\infty}^{0} a^2 p(a)\\,da + "
+        "\\int_{0}^{\\infty} a^2 p(a)\\,da$ are equal. With mean 0, "
+        "$\\mathbb{E}[a^2] = \\sigma^2$, so $\\mathbb{E}[b^2] = \\sigma^2/2$. "
+        "The published solution argues instead that $P(a > 0) = 1/2$ gives "
+        "$\\mathbb{E}[a^2\\,\\mathbb{I}[a > 0]] = "
+        "\\frac{1}{2}\\mathbb{E}[a^2]$. "
+        "That step treats $a^2$ and $\\mathbb{I}[a > 0]$ as independent. "
+        "Symmetry is what makes them so; $P(a > 0) = 1/2$ alone does not"
+        + (
+            ", as a counter case below shows."
+            if "split-uniform-exponential" in settings.counter_cases
+            else " (the counter case split-uniform-exponential shows it)."
+        )
+        + " Each density below is integrated piece by piece with a "
+        "symbolic $\\sigma > 0$."
+    )
 
 
-def _distribution(report: Report, name: str, density: Density
-                  ) -> tuple[Moments, list[str]]:
+def _distribution(
+    report: Report, name: str, density: Density
+) -> tuple[Moments, list[str]]:
     found = moments(density)
     text, tex = _cases(density)
     report.say(f"**{name}**: {density.about}")
@@ -276,26 +332,43 @@ def _distribution(report: Report, name: str, density: Density
         *_moment_rows(found),
     )
     mass, mean, second = (found.total(k) for k in range(3))
-    report.check(f"{name}: total mass 1, mean 0 and variance sigma**2",
-                 ", ".join(_text(x) for x in (mass, mean, second)),
-                 None not in (mass, mean, second) and same(mass, 1)
-                 and same(mean, 0) and same(second, sigma**2))
+    report.check(
+        f"{name}: total mass 1, mean 0 and variance sigma**2",
+        ", ".join(_text(x) for x in (mass, mean, second)),
+        None not in (mass, mean, second)
+        and same(mass, 1)
+        and same(mean, 0)
+        and same(second, sigma**2),
+    )
     mirror = is_mirror_image(density)
     if density.symmetric:
-        report.check(f"{name}: the density is symmetric, p(-a) = p(a)",
-                     "symmetric" if mirror else "not symmetric", mirror)
+        report.check(
+            f"{name}: the density is symmetric, p(-a) = p(a)",
+            "symmetric" if mirror else "not symmetric",
+            mirror,
+        )
     else:
-        report.check(f"{name}: the density is not symmetric",
-                     "symmetric" if mirror else "p(-a) differs from p(a)", not mirror)
+        report.check(
+            f"{name}: the density is not symmetric",
+            "symmetric" if mirror else "p(-a) differs from p(a)",
+            not mirror,
+        )
     moment = found.positive[2]
-    report.check(f"{name}: E[b^2] = {to_text(density.expected)}", _text(moment),
-                 moment is not None and same(moment, density.expected),
-                 note="" if moment is not None else "the integral was not found")
+    report.check(
+        f"{name}: E[b^2] = {to_text(density.expected)}",
+        _text(moment),
+        moment is not None and same(moment, density.expected),
+        note="" if moment is not None else "the integral was not found",
+    )
     if not density.symmetric:
         differs = moment is not None and not same(moment, half_variance)
         report.check(f"{name}: E[b^2] is not sigma**2/2", _text(moment), differs)
-    row = [name, "yes" if density.symmetric else "no", _text(found.positive[0]),
-           _text(None if moment is None else sympy.simplify(moment / sigma**2))]
+    row = [
+        name,
+        "yes" if density.symmetric else "no",
+        _text(found.positive[0]),
+        _text(None if moment is None else sympy.simplify(moment / sigma**2)),
+    ]
     return found, row
 
 
@@ -305,11 +378,16 @@ def _moment_rows(found: Moments) -> list[Equation]:
         ("E[a]", r"\mathbb{E}[a]", found.total(1)),
         ("E[a^2]", r"\mathbb{E}[a^2]", found.total(2)),
         ("E[a^2 I(a < 0)]", r"\int_{-\infty}^{0} a^2 p(a)\,da", found.negative[2]),
-        ("E[b^2]", r"\mathbb{E}[b^2] = \int_{0}^{\infty} a^2 p(a)\,da",
-         found.positive[2]),
+        (
+            "E[b^2]",
+            r"\mathbb{E}[b^2] = \int_{0}^{\infty} a^2 p(a)\,da",
+            found.positive[2],
+        ),
     ]
-    return [Equation(text, tex, value if value is not None else "not found in time")
-            for text, tex, value in labels]
+    return [
+        Equation(text, tex, value if value is not None else "not found in time")
+        for text, tex, value in labels
+    ]
 
 
 def _text(value: sympy.Expr | None) -> str:
@@ -325,8 +403,10 @@ def solve_expectation(problem: Any) -> Report:
     rows = []
     for name in settings.distributions + settings.counter_cases:
         if name == (settings.counter_cases or ("",))[0]:
-            report.say("Now distributions with mean 0 and variance $\\sigma^2$ that "
-                       "are not symmetric:")
+            report.say(
+                "Now distributions with mean 0 and variance $\\sigma^2$ that "
+                "are not symmetric:"
+            )
         found, row = _distribution(report, name, densities[name])
         rows.append(row)
         results[name] = {
@@ -338,16 +418,21 @@ def solve_expectation(problem: Any) -> Report:
         }
         for claim in (c for c in settings.claims if c.distribution == name):
             moment = found.positive[2]
-            report.check(f"{name}: the claimed E[b^2]", _text(moment),
-                         moment is not None and same(claim.value, moment),
-                         claimed=claim.text)
+            report.check(
+                f"{name}: the claimed E[b^2]",
+                _text(moment),
+                moment is not None and same(claim.value, moment),
+                claimed=claim.text,
+            )
     report.say("In summary:")
     report.table(["distribution", "symmetric", "P(a > 0)", "E[b^2]/sigma^2"], rows)
     if settings.counter_cases:
-        median = ("split-uniform-exponential" in settings.counter_cases)
-        report.say("Every symmetric density gives exactly $\\sigma^2/2$; the "
-                   "asymmetric ones, with the same mean and variance, do not"
-                   + (", even the one with $P(a > 0) = 1/2$." if median else "."))
+        median = "split-uniform-exponential" in settings.counter_cases
+        report.say(
+            "Every symmetric density gives exactly $\\sigma^2/2$; the "
+            "asymmetric ones, with the same mean and variance, do not"
+            + (", even the one with $P(a > 0) = 1/2$." if median else ".")
+        )
     report.data = {"distributions": results}
     return report
 
@@ -358,6 +443,6 @@ KINDS = {
         build=build_expectation,
         solve=solve_expectation,
         summary="The second moment of ReLU[a] for symmetric and asymmetric "
-                "densities with mean 0 and variance sigma^2, by integration.",
+        "densities with mean 0 and variance sigma^2, by integration.",
     ),
 }
