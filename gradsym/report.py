@@ -139,7 +139,8 @@ def same(a: Any, b: Any) -> bool:
         if a.shape != b.shape:
             return False
         return all(same(x, y) for x, y in zip(a, b, strict=True))
-    difference = sympy.sympify(a) - sympy.sympify(b)
+    # strict: never turn text into an expression (that would run it as Python)
+    difference = sympy.sympify(a, strict=True) - sympy.sympify(b, strict=True)
     if difference == 0:
         return True
     try:

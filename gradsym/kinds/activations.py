@@ -245,7 +245,8 @@ def _smooth() -> dict[str, Smooth]:
             sympy.S.One,
             (
                 (
-                    "((exp(z) + exp(-z))**2 - (exp(z) - exp(-z))**2)/(exp(z) + exp(-z))**2",
+                    "((exp(z) + exp(-z))**2 - (exp(z) - exp(-z))**2)"
+                    "/(exp(z) + exp(-z))**2",
                     r"\frac{(\exp[z]+\exp[-z])^2-(\exp[z]-\exp[-z])^2}"
                     r"{(\exp[z]+\exp[-z])^2}",
                 ),
@@ -566,7 +567,7 @@ def _check_claim(
     if derived is None:
         report.check(label, "not found in time", False, claimed=claim.text)
         return
-    holds = same(claim.value.rewrite(sympy.exp), sympy.sympify(derived))
+    holds = same(claim.value.rewrite(sympy.exp), sympy.sympify(derived, strict=True))
     report.check(label, derived if shown is None else shown, holds, claimed=claim.text)
 
 
@@ -594,7 +595,9 @@ class Jump:
 
 def pieces(definition: sympy.Piecewise) -> list[tuple[sympy.Expr, sympy.Set]]:
     """The definition's (value, interval) pieces, read off the Piecewise."""
-    return [(sympy.sympify(e), s) for e, s in definition.as_expr_set_pairs()]
+    return [
+        (sympy.sympify(e, strict=True), s) for e, s in definition.as_expr_set_pairs()
+    ]
 
 
 def jumps_of(definition: sympy.Piecewise) -> list[Jump]:
