@@ -17,6 +17,7 @@ from gradsym.errors import GradsymError
 from gradsym.expressions import symbol
 from gradsym.graph import Graph
 from gradsym.kinds import get as get_kind
+from gradsym.limits import OutOfTime, time_limit
 from gradsym.numeric import (
     Memo,
     OffDomain,
@@ -32,6 +33,7 @@ POINTS = 30  # random points per problem
 AT_PRECISIONS = (50, 200, 1000)  # digits tried in turn for an --at point
 FORWARD_BUDGET = 2_000  # sweeps x nodes beyond which forward runs as one J.v pass
 EXPANDED_MAX_OPS = 200  # results with graph names substituted, while this small
+SIMPLIFY_STEPS_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,38 @@ class Derivative:
             return None
         expanded = self.graph.substitute(value)
         return expanded if sympy.count_ops(expanded) <= EXPANDED_MAX_OPS else None
+
+    @property
+    def simplification(self) -> list[tuple[sympy.Expr, str]]:
+        """The result, step by step, down to a simpler form (or [] if none).
+
+        Each step is (form, what was done): the graph substituted, a product
+        distributed over a sum with each term cancelled, terms collected.
+        """
+        expanded = self.expanded
+        if expanded is None:
+            return []
+        steps = [(self.value, "")]
+        if expanded != self.value:
+            steps.append((expanded, "substitute the graph"))
+        try:
+            with time_limit(SIMPLIFY_STEPS_SECONDS):
+                distributed = _distribute(steps[-1][0])
+                if distributed is not None:
+                    steps.append((distributed, "multiply out and cancel each term"))
+                collected = sympy.cancel(steps[-1][0])
+                steps.append((collected, "collect terms"))
+        except OutOfTime:
+            return []
+        kept = [steps[0]]
+        for form, why in steps[1:]:
+            if form != kept[-1][0]:
+                kept.append((form, why))
+        sizes = [sympy.count_ops(form) for form, _ in kept]
+        end = sizes.index(min(sizes)) + 1  # stop at the first simplest form
+        if end < 2 or sizes[end - 1] >= sizes[0]:
+            return []
+        return kept[:end]
 
 
 @dataclass(frozen=True)
@@ -118,6 +152,19 @@ class Solution:
     @property
     def claims_hold(self) -> bool:
         return all(check.verdict.holds for check in self.claims)
+
+
+def _distribute(expr: sympy.Expr) -> sympy.Expr | None:
+    """A product multiplied out over its widest sum, each term simplified on
+    its own, as one does by hand; None when ``expr`` is not a product."""
+    if not isinstance(expr, sympy.Mul):
+        return None
+    sums = [factor for factor in expr.args if isinstance(factor, sympy.Add)]
+    if not sums:
+        return None
+    widest = max(sums, key=sympy.count_ops)
+    rest = expr / widest
+    return sympy.Add(*(sympy.factor(term * rest) for term in widest.args))
 
 
 def wanted_pairs(problem: Problem, claims: tuple[Claim, ...]) -> list[Pair]:

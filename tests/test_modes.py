@@ -404,3 +404,33 @@ problems:
         "equivalent",
         "not-equivalent",
     ]
+
+
+def test_7_5_shows_the_simplification_to_sig_minus_y():
+    from gradsym.expressions import parse
+    from gradsym.problems import load
+
+    solution = solve(load().get("7.5"))
+    (dl_df,) = [d for d in solution.derivatives if d.pair == ("l_i", "f")]
+    steps = dl_df.simplification
+    f, y, s = S("f"), S("y_i"), S("s")
+    sig = parse("sig(f)")
+    assert [why for _, why in steps] == [
+        "",
+        "substitute the graph",
+        "multiply out and cancel each term",
+        "collect terms",
+    ]
+    assert steps[-1][0] == sig - y
+    assert s not in steps[1][0].free_symbols  # the graph name s is gone
+    # every form is the same function
+    for form, _ in steps[1:]:
+        assert sympy.simplify(form - (sig - y)) == 0
+    assert f in steps[-1][0].free_symbols
+
+
+def test_no_simplification_is_shown_when_nothing_gets_simpler():
+    from gradsym.problems import load
+
+    solution = solve(load().get("7.12"))
+    assert all(d.simplification == [] for d in solution.derivatives)
