@@ -33,11 +33,11 @@ from gradsym.problems import (
     parse_claim,
 )
 from gradsym.render import (
-    claims_json,
     render_sheet,
     render_solution,
     solution_json,
     verdict_text,
+    verdicts_json,
 )
 from gradsym.report import Check, Report
 from gradsym.solution import Solution, solve, solve_problem
@@ -104,8 +104,13 @@ def write_output(text: str, output: str | None) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    target = Path(output)
-    folder = target.parent if str(target.parent) else Path(".")
+    if not output:
+        raise GradsymError("-o needs a file name.")
+    target = Path(os.path.realpath(output))  # write through a symbolic link
+    if target.exists() and not target.is_file():
+        _write_special(target, text, output)  # /dev/null, a pipe: not replaced
+        return
+    folder = target.parent
     try:
         handle, temporary = tempfile.mkstemp(
             dir=folder, prefix=f".{target.name}.", suffix=".tmp"
@@ -126,6 +131,16 @@ def write_output(text: str, output: str | None) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _write_special(target: Path, text: str, output: str) -> None:
+    if target.is_dir():
+        raise GradsymError(f"Cannot write {output}: it is a folder.")
+    try:
+        with target.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as error:
+        raise GradsymError(f"Cannot write {output}: {error.strerror}.") from None
 
 
 def _umask() -> int:
@@ -258,7 +273,7 @@ def solve_command(
     output: str | None,
     problems_file: str | None,
 ) -> None:
-    """Print the worked solution of each problem ID (e.g. 7.12).
+    """Print the worked solution of each problem ID, such as 7.12.
 
     Every derivative is derived directly, by reverse mode and by forward mode,
     and the three are compared; the problem's claims are checked too.
@@ -317,7 +332,7 @@ def check_command(
     if fmt == "json":
         text = (
             json.dumps(
-                [c for s in solutions for c in claims_json(s)],
+                [c for s in solutions for c in verdicts_json(s)],
                 indent=2,
                 ensure_ascii=False,
             )
@@ -343,12 +358,7 @@ def check_text(solutions: list[Solution | Report]) -> str:
                 counts[fact.verdict.status] += 1
                 lines.extend(_fact_lines(fact))
             continue
-        mark = "✓" if solution.agree else "✗"
-        lines.append(
-            f"  {mark} direct, reverse and forward mode "
-            f"{'agree' if solution.agree else 'DISAGREE'} on "
-            f"{len(solution.derivatives)} derivatives"
-        )
+        lines.append(_agreement_line(solution))
         for d in solution.derivatives:
             if not d.agreement.holds:
                 lines.append(f"      d{d.of}/d{d.wrt}: {verdict_text(d.agreement)}")
@@ -373,6 +383,26 @@ def check_text(solutions: list[Solution | Report]) -> str:
         disagree = sum(not s.agree for s in graphs)
         summary += f"; modes disagree in {disagree} of {len(graphs)} graph problems"
     return "\n".join([*lines, "", summary + "."]) + "\n"
+
+
+def _agreement_line(solution: Solution) -> str:
+    """'✓ direct, reverse and forward mode agree on 6 derivatives', or how not."""
+    modes = [m for m, d in solution.derivations.items() if not d.skipped]
+    named = (
+        ", ".join(modes[:-1]) + f" and {modes[-1]} mode"
+        if len(modes) > 1
+        else (f"{modes[0]} mode")
+    )
+    if solution.directional is not None:
+        named += " (forward mode checked along one direction, J.v)"
+    count = len(solution.derivatives)
+    what = f"{count} derivative{'' if count == 1 else 's'}"
+    verdicts = [d.agreement.status for d in solution.derivatives]
+    if solution.agree:
+        return f"  ✓ {named} agree on {what}"
+    if "not-equivalent" in verdicts:
+        return f"  ✗ {named} DISAGREE on {what}"
+    return f"  ✗ could not decide whether {named} agree on {what}"
 
 
 def _fact_lines(fact: Check) -> list[str]:
@@ -481,6 +511,8 @@ def sheet_command(
     problems_file: str | None,
 ) -> None:
     """Write a whole solution sheet (all problems by default)."""
+    if templates is not None and not Path(templates).is_dir():
+        raise GradsymError(f"--templates {templates}: no such folder.")
     problems = select(load(problems_file), ids)
     solutions = [solve_any(p) for p in problems]
     write_output(render_sheet(solutions, fmt, templates, title), output)
@@ -494,12 +526,18 @@ def sheet_command(
 def code_command(
     problem_id: str, output: str | None, problems_file: str | None
 ) -> None:
-    """Write the program of a coding problem (e.g. 7.16) as a Python file."""
-    problem = load(problems_file).get(problem_id)
+    """Write the program of a coding problem, such as 7.16, as a Python file."""
+    problem_set = load(problems_file)
+    problem = problem_set.get(problem_id)
     if not isinstance(problem, KindProblem) or problem.kind != "code":
+        coding = [
+            p.id
+            for p in problem_set.problems
+            if isinstance(p, KindProblem) and p.kind == "code"
+        ]
         raise GradsymError(
-            f"Problem {problem_id} is not a coding problem; "
-            "'gradsym list' shows which problems are."
+            f"Problem {problem_id} is not a coding problem; the coding problems "
+            f"are: {', '.join(coding) or 'none'}."
         )
     from gradsym.kinds.code import program
 
@@ -507,7 +545,18 @@ def code_command(
 
 
 def main() -> None:
-    cli(prog_name="gradsym")
+    """The entry point: usage errors too become one line and exit code 2."""
+    try:
+        cli.main(prog_name="gradsym", standalone_mode=False)
+    except click.UsageError as error:
+        hint = ""
+        if error.ctx is not None:
+            hint = f" Try '{error.ctx.command_path} --help'."
+        _die(f"error: {error.format_message()}{hint}", 2)
+    except click.ClickException as error:
+        _die(f"error: {error.format_message()}", error.exit_code)
+    except click.Abort:
+        _die("interrupted.", 130)
 
 
 if __name__ == "__main__":

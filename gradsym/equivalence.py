@@ -72,11 +72,20 @@ class Tally:
                 as_float(right),
             )
 
-    def verdict(self, proof: Callable[[], bool] | None = None) -> Verdict:
+    def verdict(self, proof: Callable[[], sympy.Expr | None] | None = None) -> Verdict:
+        """The verdict, with ``proof`` giving left - right as a number if it can."""
         if self.counterexample is not None:
             return Verdict(NOT_EQUIVALENT, "numeric", self.points, self.counterexample)
-        if proof is not None and proof():
+        constant = proof() if proof is not None else None
+        if constant is not None and constant == 0:
             return Verdict(EQUIVALENT, "symbolic", self.points)
+        if constant is not None:
+            return Verdict(
+                NOT_EQUIVALENT,
+                "symbolic",
+                self.points,
+                note=f"the two sides differ by exactly {constant} everywhere",
+            )
         if self.points < MIN_POINTS:
             return Verdict(
                 UNDECIDED,
@@ -90,20 +99,23 @@ class Tally:
         return Verdict(EQUIVALENT, "numeric", self.points)
 
 
-def symbolically_zero(
+def constant_difference(
     difference: sympy.Expr, seconds: float = SIMPLIFY_SECONDS
-) -> bool:
-    """True when ``difference`` is proven 0; False when not proven in time."""
-    if difference == 0:
-        return True
+) -> sympy.Expr | None:
+    """``difference`` reduced to a number (0 proves the two sides equal, any
+    other number proves them different), or None when not found in time."""
+    if difference.is_number:
+        return difference
     if sympy.count_ops(difference) > SYMBOLIC_MAX_OPS:
-        return False
+        return None
     try:
         with time_limit(seconds):
-            if sympy.expand(difference) == 0:
-                return True
-            return bool(sympy.simplify(difference) == 0)
+            for reduce in (sympy.expand, sympy.simplify):
+                reduced = reduce(difference)
+                if reduced.is_number:
+                    return reduced
     except OutOfTime:
-        return False
+        return None
     except (TypeError, ValueError, NotImplementedError, RecursionError):
-        return False
+        return None
+    return None

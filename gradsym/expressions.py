@@ -26,7 +26,7 @@ from functools import cache
 import sympy
 
 from gradsym.errors import ExpressionError, LimitError
-from gradsym.primitives import CONSTANTS, FUNCTIONS, indicator
+from gradsym.primitives import CONSTANTS, FUNCTIONS, absolute, indicator, signum
 
 MAX_LENGTH = 10_000  # characters in one expression
 MAX_DEPTH = 80  # nested parentheses, calls and signs
@@ -249,11 +249,16 @@ class _Parser:
         return self.real(sympy.Pow(base, exponent), op)
 
     def real(self, expr: sympy.Expr, token: _Token) -> sympy.Expr:
-        """``expr`` itself, unless a constant in it has no real value."""
+        """``expr`` with gradsym's own |z| and sign, unless a constant in it
+        has no real value.  (SymPy writes sqrt(x**2) as its Abs(x), whose
+        derivative leads to DiracDelta; gradsym's absolute does not.)"""
+        if expr.has(sympy.Abs, sympy.sign):
+            expr = expr.replace(sympy.Abs, absolute).replace(sympy.sign, signum)
         if expr.has(*_NOT_REAL) or (expr.is_number and expr.is_extended_real is False):
             raise ExpressionError(
-                f"{_short(expr)} is not a real number (powers and logarithms take "
-                "their principal values); gradsym's expressions are real",
+                "This part has no real value (SymPy makes it "
+                f"{_short(expr)}: powers and logarithms take their principal "
+                "values); gradsym's expressions are real",
                 self.text,
                 token.column,
             )

@@ -114,6 +114,8 @@ _FUNCTIONS: dict[type, Callable[..., Value]] = {
     sympy.tanh: mpmath.tanh,
     absolute: abs,
     signum: lambda z: mpmath.mpf(mpmath.sign(z)),
+    sympy.Abs: abs,  # SymPy's own, should a rewrite bring them in
+    sympy.sign: lambda z: mpmath.mpf(mpmath.sign(z)),
     sigmoid: _sigmoid,
     relu: lambda z: z if z > 0 else mpmath.mpf(0),
     leaky_relu: lambda z, alpha: z if z > 0 else alpha * z,

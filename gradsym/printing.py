@@ -31,6 +31,8 @@ from gradsym.primitives import (
 _SYNTAX_NAMES: dict[type, str] = {
     absolute: "abs",
     signum: "sign",
+    sympy.Abs: "abs",
+    sympy.sign: "sign",
     maximum: "max",
     minimum: "min",
     sigmoid: "sig",

@@ -742,6 +742,8 @@ class _Validator:
             return default
         names = self.names(entry, "wrt", path)
         for index, name in enumerate(names):
+            if name in names[:index]:
+                raise self.error(path + ("wrt", index), f"'wrt' names {name!r} twice.")
             if name not in graph.position:
                 raise self.error(
                     path + ("wrt", index),

@@ -121,7 +121,8 @@ def verdict_text(verdict: Verdict) -> str:
         return f"equivalent (agrees at {verdict.points} random points)"
     if verdict.status == "not-equivalent":
         example = verdict.counterexample
-        assert example is not None
+        if example is None:
+            return f"not equivalent: {verdict.note}"
         return (
             f"not equivalent: at {point_text(example.point)} the claim gives "
             f"{example.left:.10g} but the derivative is {example.right:.10g}"
@@ -235,8 +236,28 @@ def render(template: str, extra: str | Path | None = None, **context: Any) -> st
             f"Template {error.filename or error.name}, line {error.lineno}: "
             f"{error.message}."
         ) from None
-    except jinja2.UndefinedError as error:
-        raise GradsymError(f"Template error: {error.message}.") from None
+    except jinja2.TemplateError as error:  # undefined names, the sandbox
+        message = (error.message or "").rstrip(".")
+        raise GradsymError(f"Template error{_where(error)}: {message}.") from None
+    except RecursionError:
+        raise GradsymError("A template calls itself without end.") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError) as error:
+        # Raised by an expression inside a template, e.g. {{ 1/0 }}.
+        raise GradsymError(
+            f"Template error{_where(error)}: {type(error).__name__}: {error}."
+        ) from None
+
+
+def _where(error: BaseException) -> str:
+    """' in FILE, line N' for the template frame an error came from, if any."""
+    traceback = error.__traceback__
+    place = ""
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if code.co_filename.endswith(".j2"):
+            place = f" in {code.co_filename}, line {traceback.tb_lineno}"
+        traceback = traceback.tb_next
+    return place
 
 
 def render_solution(
@@ -319,6 +340,26 @@ def claims_json(solution: Solution | Report) -> list[dict[str, Any]]:
         }
         for check in solution.claims
     ]
+
+
+def verdicts_json(solution: Solution | Report) -> list[dict[str, Any]]:
+    """Every claim and check, and every comparison of the modes that failed."""
+    verdicts = claims_json(solution)
+    if isinstance(solution, Solution):
+        verdicts += [
+            {
+                "problem": solution.problem.id,
+                "label": "the modes agree",
+                "of": d.of,
+                "wrt": d.wrt,
+                "value": None,
+                "derived": to_text(d.value),
+                **_verdict(d.agreement),
+            }
+            for d in solution.derivatives
+            if not d.agreement.holds
+        ]
+    return verdicts
 
 
 def _step_json(step: Step) -> dict[str, Any]:

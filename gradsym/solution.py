@@ -12,7 +12,7 @@ import sympy
 from gradsym import cost, direct, forward, reverse
 from gradsym.cost import ModeCost
 from gradsym.derivation import Derivation, Pair
-from gradsym.equivalence import Tally, Verdict, symbolically_zero
+from gradsym.equivalence import Tally, Verdict, constant_difference
 from gradsym.errors import GradsymError
 from gradsym.expressions import symbol
 from gradsym.graph import Graph
@@ -179,6 +179,11 @@ def solve(
     at: Mapping[str, Value] | None = None,
 ) -> Solution:
     """Derive every wanted derivative three ways and check them and the claims."""
+    if not isinstance(problem, Problem):
+        raise GradsymError(
+            f"solve() takes a graph problem; problem {problem.id} is of kind "
+            f"{problem.kind!r}: use solve_problem()."
+        )
     claims = problem.claims if claims is None else claims
     graph = problem.graph
     wanted = wanted_pairs(problem, claims)
@@ -322,13 +327,15 @@ def _sample(
 
 def _proven_modes(
     graph: Graph, derivations: dict[str, Derivation], mode: str, pair: Pair
-) -> bool:
+) -> sympy.Expr | None:
     return _proven(
         graph, derivations[mode].value(pair), derivations["reverse"].value(pair)
     )
 
 
-def _proven_claim(graph: Graph, reference: Derivation, claim: Claim) -> bool:
+def _proven_claim(
+    graph: Graph, reference: Derivation, claim: Claim
+) -> sympy.Expr | None:
     return _proven(graph, claim.value, reference.value((claim.of, claim.wrt)))
 
 
@@ -337,11 +344,16 @@ def _rank(verdict: Verdict) -> int:
     return order[verdict.status] * 2 + (verdict.decided_by == "symbolic")
 
 
-def _proven(graph: Graph, left: sympy.Expr | None, right: sympy.Expr | None) -> bool:
-    """A symbolic proof that left == right, for graphs small enough to substitute."""
+def _proven(
+    graph: Graph, left: sympy.Expr | None, right: sympy.Expr | None
+) -> sympy.Expr | None:
+    """left - right as a number, for graphs small enough to substitute: 0 is
+    a proof that they are equal, any other number that they are not."""
     if left is None or right is None or not graph.is_small:
-        return False
-    return left == right or symbolically_zero(graph.substitute(left - right))
+        return None
+    if left == right:
+        return sympy.S.Zero
+    return constant_difference(graph.substitute(left - right))
 
 
 def _directional(

@@ -220,7 +220,7 @@ def test_relu_counterexample_values():
     assert example.right == 0
 
 
-def test_claim_on_a_function_defined_nowhere_is_undecided():
+def test_claim_on_a_function_defined_nowhere():
     problem = _one("""
 problems:
   - id: u
@@ -229,12 +229,32 @@ problems:
     graph:
       y: log(-exp(x))
 """)
+    # No point is real, so the numbers say nothing; but d/dx log(-exp(x)) is
+    # the formula 1, and the claim 2 differs from it by exactly 1.
     verdict = _check(problem, "y", "x", "2")
-    assert verdict.status == "undecided"
-    assert verdict.decided_by is None
+    assert verdict.status == "not-equivalent"
+    assert verdict.decided_by == "symbolic"
     assert verdict.points == 0
     assert verdict.counterexample is None
+    assert "differ by exactly 1 " in verdict.note
     assert not verdict.holds
+
+
+def test_a_claim_off_by_a_tiny_constant_is_not_equivalent():
+    # 1e-25 is below what the random points can tell apart; the symbolic
+    # stage finds the exact difference.
+    problem = _one("""
+problems:
+  - id: t
+    title: tiny offset
+    inputs: [f, y]
+    graph:
+      l: (y - f)**2
+""")
+    verdict = _check(problem, "l", "f", "-2*(y - f) + 10^-25")
+    assert verdict.status == "not-equivalent"
+    assert verdict.decided_by == "symbolic"
+    assert "differ by exactly 1/10000000000000000000000000 " in verdict.note
 
 
 def test_claim_on_a_function_defined_on_a_sliver_is_undecided():

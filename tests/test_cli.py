@@ -603,7 +603,7 @@ def test_check_of_an_undecided_claim_exits_1(tmp_path):
               y: log(-exp(x))
             claims:
               - wrt: x
-                value: "2"
+                value: "2*x"
         """,
     )
     result = invoke("check", "--problems", str(path))
