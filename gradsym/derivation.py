@@ -18,6 +18,7 @@ from gradsym.limits import OutOfTime, time_limit
 MODES = ("direct", "reverse", "forward")
 Pair = tuple[str, str]  # (of, wrt): the derivative d of / d wrt
 
+MAX_WRITTEN_STEPS = 200  # longer sweeps show their chain-rule terms only
 TIDY_MAX_OPS = 80  # beyond this, tidy() only pulls out common factors
 TIDY_SECONDS = 0.5  # factor() of a high power can take very long
 
@@ -60,6 +61,12 @@ class Step:
         """The derivative in graph names, tidied."""
         return self.sweep.value(self.pair)
 
+    @property
+    def written(self) -> sympy.Expr | None:
+        """The value for a worked solution; None in a sweep too long to write
+        out (its values would hold as many factors as the sweep has steps)."""
+        return self.value if self.sweep.writable else None
+
 
 class Sweep:
     """One pass of a mode: reverse from one node, or forward from one name."""
@@ -68,6 +75,10 @@ class Sweep:
         self.seed = seed
         self.steps: list[Step] = []
         self._values: dict[Pair, sympy.Expr] = {}
+
+    @property
+    def writable(self) -> bool:
+        return len(self.steps) <= MAX_WRITTEN_STEPS
 
     def add(self, of: str, wrt: str, terms: list[Term]) -> Step:
         step = Step(of, wrt, tuple(terms), self)
@@ -111,6 +122,11 @@ class Derivation:
                 (wrt, self.direct_results[(of, wrt)])
             )
         return [(of, expr, found) for (of, expr), found in groups.items()]
+
+    def writable(self, pair: Pair) -> bool:
+        """Whether the value of ``pair`` is small enough to write out."""
+        seed = pair[0] if self.mode == "reverse" else pair[1]
+        return all(s.writable for s in self.sweeps if s.seed == seed)
 
     def value(self, pair: Pair) -> sympy.Expr | None:
         """d of / d wrt as this mode found it; None if the mode was skipped."""

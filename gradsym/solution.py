@@ -30,6 +30,7 @@ from gradsym.problems import AnyProblem, Claim, KindProblem, Problem
 from gradsym.report import Report
 
 POINTS = 30  # random points per problem
+LARGE_GRAPH_POINTS = 16  # for graphs too large to substitute: each point costs more
 AT_PRECISIONS = (50, 200, 1000)  # digits tried in turn for an --at point
 FORWARD_BUDGET = 2_000  # sweeps x nodes beyond which forward runs as one J.v pass
 EXPANDED_MAX_OPS = 200  # results with graph names substituted, while this small
@@ -56,6 +57,12 @@ class Derivative:
         value = self.derivations["reverse"].value(self.pair)
         assert value is not None
         return value
+
+    @property
+    def written(self) -> sympy.Expr | None:
+        """The value for a worked solution, or None when too long to write."""
+        reverse = self.derivations["reverse"]
+        return self.value if reverse.writable(self.pair) else None
 
     @property
     def modes(self) -> dict[str, sympy.Expr | None]:
@@ -303,7 +310,8 @@ def _sample(
     if evidence.directional is not None:
         tallies.append(evidence.directional)
     leaves = problem.graph.leaves
-    for index, point in enumerate(random_points(leaves, POINTS, problem.id)):
+    count = POINTS if problem.graph.is_small else LARGE_GRAPH_POINTS
+    for index, point in enumerate(random_points(leaves, count, problem.id)):
         try:
             env = forward_values(problem.graph, point)
         except OffDomain:

@@ -619,3 +619,43 @@ def test_solve_text_of_every_bundled_problem():
         assert f"Problem {pid}:" in result.stdout
     assert "✗" not in result.stdout
     assert result.stdout.count("✓") == BUNDLED_CLAIMS
+
+
+# -- output targets and usage errors ---------------------------------------------
+
+
+def test_output_through_a_symbolic_link_writes_the_target(tmp_path):
+    target = tmp_path / "real.txt"
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    result = invoke("check", "7.4", "-o", str(link))
+    assert result.exit_code == 0
+    assert link.is_symlink()  # the link itself is kept
+    assert "dl_i/df = -2*(y_i - f)" in target.read_text()
+
+
+def test_output_to_a_device_writes_through_it():
+    result = invoke("check", "7.4", "-o", os.devnull)
+    assert result.exit_code == 0
+    assert not os.path.isfile(os.devnull)  # still the device, not a file
+
+
+def test_usage_errors_are_one_line_with_exit_2():
+    run = subprocess.run(
+        [sys.executable, "-m", "gradsym", "solve", "7.12", "--mode", "sideways"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("gradsym: error: Invalid value for '--mode'")
+    assert "Try 'gradsym solve --help'." in lines[0]
+
+
+def test_sqrt_of_a_square_is_abs_with_derivative_sign():
+    result = invoke("check", "7.4", "--claim", "f=-2*(y_i - sqrt(f**2))")
+    assert result.exit_code == 1  # wrong for f < 0, right for f > 0
+    assert "not equivalent: at" in result.stdout
+    result = invoke("check", "7.4", "--claim", "f=2*sqrt(f**2)*sign(f) - 2*y_i")
+    assert result.exit_code == 0, result.output
